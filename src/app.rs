@@ -1,1 +1,99 @@
-//! (module under construction)
+//! Everything a request needs, opened once at start-up: the site's config,
+//! its store, blueprints, roles, Panel translations and the session store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::auth::csrf::CsrfSecret;
+use crate::auth::session::FileSessionStore;
+use crate::blueprint::Blueprints;
+use crate::config::Config;
+use crate::i18n::Translations;
+use crate::perm::{Permissions, Role};
+use crate::store::{Problem, Store};
+
+pub struct App {
+    pub root: PathBuf,
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub blueprints: Blueprints,
+    pub roles: Result<Vec<Role>, crate::perm::InvalidPermissions>,
+    pub translations: Translations,
+    pub sessions: FileSessionStore,
+    pub csrf_secret: CsrfSecret,
+    /// Blueprint files that could not be read.
+    pub blueprint_problems: Vec<Problem>,
+}
+
+impl App {
+    /// Opens the site at `root`. Only a broken config stops start-up; broken
+    /// content, account or blueprint files are reported and skipped.
+    pub fn open(root: &Path) -> anyhow::Result<Arc<App>> {
+        let root = root.canonicalize().with_context(|| format!("cannot open site `{}`", root.display()))?;
+        let config = crate::config::load(&root, None)?;
+        for warning in &config.warnings {
+            tracing::warn!("{warning}");
+        }
+        let store = Store::open(&root, config.languages);
+        let (blueprints, errors) = Blueprints::load(&root.join("site/blueprints"));
+        let blueprint_problems: Vec<Problem> = errors
+            .into_iter()
+            .map(|e| Problem { path: e.path.clone(), line: e.line, message: e.message.clone() })
+            .collect();
+        for problem in &blueprint_problems {
+            tracing::warn!(path = %problem.path.display(), "skipping blueprint: {}", problem.message);
+        }
+        let roles = load_roles(&blueprints);
+        let sessions_dir = root.join("site/sessions");
+        Ok(Arc::new(App {
+            translations: Translations::load(&root),
+            sessions: FileSessionStore::new(sessions_dir.clone()),
+            csrf_secret: CsrfSecret::load_or_create(&sessions_dir)
+                .with_context(|| format!("cannot keep the csrf secret in `{}`", sessions_dir.display()))?,
+            root,
+            config,
+            store,
+            blueprints,
+            roles,
+            blueprint_problems,
+        }))
+    }
+
+    /// The role named `name`, or `nobody` when it does not exist.
+    pub fn role(&self, name: &str) -> Role {
+        self.roles
+            .as_ref()
+            .ok()
+            .and_then(|roles| roles.iter().find(|r| r.name == name).cloned())
+            .unwrap_or_else(Role::nobody)
+    }
+}
+
+/// Every role: the user blueprints except `default`, plus the built-in admin
+/// when the site has no `admin.yml`. Sorted by name, as Kirby lists them.
+fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::InvalidPermissions> {
+    let mut roles = Vec::new();
+    for blueprint in blueprints.roles() {
+        let name = blueprint.name.trim_start_matches("users/").to_owned();
+        let permissions = blueprint.permissions.as_ref().map(yaml_to_json);
+        let permissions = Permissions::from_blueprint(permissions.as_ref())?;
+        let title = if blueprint.title.is_empty() { ucfirst(&name) } else { blueprint.title.clone() };
+        roles.push(Role { name, title, description: blueprint.description.clone(), permissions });
+    }
+    if !roles.iter().any(|r| r.is_admin()) {
+        roles.push(Role::admin());
+    }
+    roles.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(roles)
+}
+
+fn ucfirst(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+pub fn yaml_to_json(value: &serde_yaml::Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}

@@ -13,5 +13,6 @@ pub mod format;
 pub mod i18n;
 pub mod perm;
 pub mod serve;
+pub mod slug;
 pub mod store;
 pub mod web;

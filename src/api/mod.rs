@@ -1,1 +1,89 @@
-//! (module under construction)
+//! The HTTP face of Folio: Kirby's REST API under `/<api.slug>/` and the
+//! site's rendered pages everywhere else.
+//!
+//! One request flows: parse ([`request`]), match a route ([`routes`]),
+//! authenticate ([`crate::auth::flow`]), run the handler ([`handlers`]), and
+//! render the envelope ([`reply`]). Handlers are synchronous and run on the
+//! blocking pool, since they work on the in-memory index and may hash
+//! passwords.
+
+pub mod access;
+pub mod call;
+pub mod error;
+pub mod handlers;
+pub mod json;
+pub mod models;
+pub mod reply;
+pub mod request;
+pub mod routes;
+pub mod select;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body as HttpBody, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Response, StatusCode, header};
+
+use crate::app::App;
+use crate::serve::ConnInfo;
+use call::Incoming;
+
+/// The largest request body the API reads.
+// FIXME: one fixed limit for every route; uploads will want their own
+// (configurable) limit once the write routes land.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(entry).with_state(app)
+}
+
+async fn entry(State(app): State<Arc<App>>, request: Request) -> Response<HttpBody> {
+    let started = std::time::Instant::now();
+    let method = request.method().to_string();
+    let slug = app.config.api.slug.trim_matches('/').to_owned();
+    let path = request.uri().path().to_owned();
+    let api_path = path
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(slug.as_str()))
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .map(|rest| rest.trim_matches('/').to_owned());
+    let (response, route, user) = match api_path {
+        Some(sub) if app.config.api.enabled => api_request(app.clone(), request, sub).await,
+        _ => (crate::web::handle(app.clone(), request).await, None, None),
+    };
+    tracing::info!(
+        http.method = %method,
+        http.route = route.as_deref().unwrap_or(path.as_str()),
+        http.status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        user.id = user.as_deref().unwrap_or("-"),
+        "request"
+    );
+    response
+}
+
+async fn api_request(app: Arc<App>, request: Request, sub_path: String) -> (Response<HttpBody>, Option<String>, Option<String>) {
+    let conn = request.extensions().get::<ConnInfo>().copied();
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return (reply::too_large(&app), None, None),
+    };
+    let incoming = Incoming::new(parts.method.as_str(), &parts.headers, parts.uri.query(), sub_path, bytes, conn);
+    let result = tokio::task::spawn_blocking(move || call::run(&app, incoming)).await;
+    match result {
+        Ok(done) => (build_response(done.status, done.headers, done.body), done.route, done.user),
+        Err(_) => (build_response(500, HeaderMap::new(), r#"{"status":"error"}"#.into()), None, None),
+    }
+}
+
+pub(crate) fn build_response(status: u16, headers: HeaderMap, body: String) -> Response<HttpBody> {
+    let mut response = Response::new(HttpBody::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.headers_mut() = headers;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json; charset=UTF-8"));
+    response
+}

@@ -1,0 +1,150 @@
+//! May the acting user do this to that model? The hard rules Kirby applies
+//! per model (permissions.md §4), combined with blueprint options and the
+//! role's permissions through [`crate::perm::decide`]. Handlers ask here and
+//! never decide permissions themselves.
+
+use serde_json::{Map, Value};
+
+use super::call::Call;
+use crate::perm::decide;
+use crate::store::{File, PageRef, Status, User};
+
+pub const PAGE_ACTIONS: &[&str] = &[
+    "access", "changeSlug", "changeStatus", "changeTemplate", "changeTitle", "create", "delete", "duplicate",
+    "list", "move", "preview", "read", "sort", "update",
+];
+pub const SITE_ACTIONS: &[&str] = &["access", "changeTitle", "update"];
+pub const FILE_ACTIONS: &[&str] =
+    &["access", "changeName", "changeTemplate", "create", "delete", "list", "read", "replace", "update"];
+pub const USER_ACTIONS: &[&str] = &[
+    "access", "create", "changeEmail", "changeLanguage", "changeName", "changePassword", "changeRole", "delete",
+    "list", "update",
+];
+
+fn is_home(call: &Call, page: PageRef) -> bool {
+    call.site.pages[page].id == call.app.config.home
+}
+
+fn is_error(call: &Call, page: PageRef) -> bool {
+    call.site.pages[page].id == call.app.config.error
+}
+
+/// Templates a page's parent allows for its children.
+fn sibling_templates(call: &Call, page: PageRef) -> usize {
+    let parent = call.site.pages[page].parent;
+    let blueprint = match parent {
+        Some(p) => call.app.blueprints.page(&call.site.pages[p].template),
+        None => call.app.blueprints.site(),
+    };
+    blueprint.child_templates(None).len()
+}
+
+pub fn page_can(call: &Call, page: PageRef, action: &str) -> bool {
+    let p = &call.site.pages[page];
+    let hard_rule = match action {
+        "changeSlug" | "delete" | "move" => !is_home(call, page) && !is_error(call, page),
+        "changeStatus" => !is_error(call, page),
+        "changeTemplate" => !is_error(call, page) && sibling_templates(call, page) > 1,
+        "sort" => {
+            let blueprint = call.app.blueprints.page(&p.template);
+            !is_error(call, page) && p.status == Status::Listed && blueprint.num.is_default()
+        }
+        _ => true,
+    };
+    let option = call.app.blueprints.page(&p.template).options.decide(action, &call.actor.role.name);
+    decide(&call.actor.role, "pages", action, hard_rule, option)
+}
+
+pub fn page_accessible(call: &Call, page: PageRef) -> bool {
+    page_can(call, page, "read") && page_can(call, page, "access")
+}
+
+pub fn page_listable(call: &Call, page: PageRef) -> bool {
+    page_accessible(call, page) && page_can(call, page, "list")
+}
+
+pub fn page_options(call: &Call, page: PageRef) -> Value {
+    options(PAGE_ACTIONS, |a| page_can(call, page, a))
+}
+
+pub fn site_can(call: &Call, action: &str) -> bool {
+    let option = call.app.blueprints.site().options.decide(action, &call.actor.role.name);
+    decide(&call.actor.role, "site", action, true, option)
+}
+
+pub fn site_options(call: &Call) -> Value {
+    options(SITE_ACTIONS, |a| site_can(call, a))
+}
+
+/// The number of file templates the file's parent offers.
+pub fn file_can(call: &Call, parent_templates: usize, file: &File, action: &str) -> bool {
+    let hard_rule = action != "changeTemplate" || parent_templates > 1;
+    let template = file_template(call, file);
+    let option = call.app.blueprints.file(template.as_deref()).options.decide(action, &call.actor.role.name);
+    decide(&call.actor.role, "files", action, hard_rule, option)
+}
+
+pub fn file_template(call: &Call, file: &File) -> Option<String> {
+    let fields = crate::store::model::fields_for(&file.meta, call.language.as_ref(), call.site.default_language());
+    fields.get("template").filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+pub fn file_accessible(call: &Call, parent_templates: usize, file: &File) -> bool {
+    file_can(call, parent_templates, file, "read") && file_can(call, parent_templates, file, "access")
+}
+
+pub fn file_listable(call: &Call, parent_templates: usize, file: &File) -> bool {
+    file_accessible(call, parent_templates, file) && file_can(call, parent_templates, file, "list")
+}
+
+pub fn file_options(call: &Call, parent_templates: usize, file: &File) -> Value {
+    options(FILE_ACTIONS, |a| file_can(call, parent_templates, file, a))
+}
+
+fn admin_count(call: &Call) -> usize {
+    call.site.users.iter().filter(|u| u.role == "admin").count()
+}
+
+pub fn user_can(call: &Call, target: &User, action: &str) -> bool {
+    let actor_is_admin = call.actor.role.is_admin();
+    let target_is_admin = target.role == "admin";
+    let last_admin = target_is_admin && admin_count(call) <= 1;
+    let hard_rule = match action {
+        "changeRole" => !(target_is_admin && !actor_is_admin) && !last_admin,
+        "create" => !(target_is_admin && !actor_is_admin),
+        "delete" => !last_admin,
+        _ => true,
+    };
+    let category = if call.actor.is(target) { "user" } else { "users" };
+    let role_name = if call.app.role(&target.role).is_nobody() { "default" } else { target.role.as_str() };
+    let option = call.app.blueprints.user(role_name).options.decide(action, &call.actor.role.name);
+    decide(&call.actor.role, category, action, hard_rule, option)
+}
+
+pub fn user_accessible(call: &Call, target: &User) -> bool {
+    user_can(call, target, "access")
+}
+
+pub fn user_listable(call: &Call, target: &User) -> bool {
+    user_accessible(call, target) && user_can(call, target, "list")
+}
+
+pub fn user_options(call: &Call, target: &User) -> Value {
+    options(USER_ACTIONS, |a| user_can(call, target, a))
+}
+
+/// A role is visible if it is the caller's own (and they may see
+/// themselves), or a user of that role would be visible to them.
+pub fn role_accessible(call: &Call, role: &str) -> bool {
+    if call.actor.user.is_none() {
+        return false;
+    }
+    if call.actor.role.name == role {
+        return call.actor.role.permissions.get("user", "access");
+    }
+    call.actor.role.permissions.get("users", "access") && !call.actor.role.is_nobody()
+}
+
+fn options(actions: &[&str], can: impl Fn(&str) -> bool) -> Value {
+    Value::Object(actions.iter().map(|a| (a.to_string(), Value::Bool(can(a)))).collect::<Map<_, _>>())
+}

@@ -1,0 +1,261 @@
+//! One API call from route match to finished body: authentication, the
+//! handler, and the envelope, with the session cookies it produced.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use bytes::Bytes;
+
+use super::error::{ApiError, ApiResult, Class, ErrorContext};
+use super::reply::{self, Reply};
+use super::request::{Body, Query, effective_method, parse_query};
+use super::routes::{self, Route};
+use crate::app::App;
+use crate::auth::flow::{SessionState, basic_user};
+use crate::perm::Role;
+use crate::serve::ConnInfo;
+use crate::store::{Language, Site, User};
+
+/// The request as handed from the async side to the blocking handler.
+pub struct Incoming {
+    method: String,
+    headers: HeaderMap,
+    query: Query,
+    path: String,
+    body: Bytes,
+    conn: Option<ConnInfo>,
+}
+
+impl Incoming {
+    pub fn new(method: &str, headers: &HeaderMap, query: Option<&str>, path: String, body: Bytes, conn: Option<ConnInfo>) -> Incoming {
+        Incoming {
+            method: method.to_owned(),
+            headers: headers.clone(),
+            query: Query(parse_query(query.unwrap_or(""))),
+            path,
+            body,
+            conn,
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What a finished call sends back.
+pub struct Done {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub route: Option<String>,
+    pub user: Option<String>,
+}
+
+/// The acting user. Anonymous callers act with the `nobody` role.
+#[derive(Clone)]
+pub struct Actor {
+    pub user: Option<User>,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn anonymous() -> Actor {
+        Actor { user: None, role: Role::nobody() }
+    }
+
+    pub fn is(&self, user: &User) -> bool {
+        self.user.as_ref().is_some_and(|u| u.id == user.id)
+    }
+}
+
+/// Everything a handler works with.
+pub struct Call<'a> {
+    pub app: &'a App,
+    pub site: Arc<Site>,
+    pub method: String,
+    pub args: Vec<String>,
+    pub query: Query,
+    pub body: Body,
+    pub actor: Actor,
+    pub session: SessionState,
+    pub language: Option<Language>,
+    /// `scheme://host`, the base of every URL in answers.
+    pub origin: String,
+    pub is_https: bool,
+    pub now: i64,
+    pub peer: Option<SocketAddr>,
+    pub headers: HeaderMap,
+}
+
+impl Call<'_> {
+    pub fn arg(&self, index: usize) -> &str {
+        self.args.get(index).map(String::as_str).unwrap_or("")
+    }
+
+    /// The Panel language of error messages: the acting user's, else the
+    /// `panel.language` option.
+    pub fn ui_language(&self) -> String {
+        self.actor.user.as_ref().map(|u| u.language.clone()).unwrap_or_else(|| self.app.config.panel.language.clone())
+    }
+}
+
+pub fn run(app: &App, incoming: Incoming) -> Done {
+    let now = unix_now();
+    let method = effective_method(&incoming.method, incoming.header("x-http-method-override"));
+    let is_https = is_https(app, &incoming);
+    let Some((route, args)) = routes::find(&incoming.path, &method) else {
+        let error = ApiError::no_route(&incoming.path, &method);
+        let session = SessionState::from_cookie_header(app, None, is_https, now);
+        return finish(app, &incoming, error_reply(app, &error, None, &app.config.panel.language), session, None, None);
+    };
+    let mut call = Call {
+        app,
+        site: app.store.site(),
+        body: Body::parse(incoming.header("content-type"), &incoming.body),
+        session: SessionState::from_cookie_header(app, incoming.header("cookie"), is_https, now),
+        method,
+        args,
+        query: incoming.query.clone(),
+        actor: Actor::anonymous(),
+        language: None,
+        origin: origin(app, &incoming, is_https),
+        is_https,
+        now,
+        peer: incoming.conn.map(|c| c.peer),
+        headers: incoming.headers.clone(),
+    };
+    call.language = pick_language(&call, &incoming);
+    let outcome = authenticate(&mut call, route, &incoming).and_then(|()| match route.handler {
+        Some(handler) => handler(&mut call),
+        None => Err(ApiError::no_route(&incoming.path, &call.method)),
+    });
+    let language = call.ui_language();
+    let rendered = match outcome {
+        Ok(reply) => reply::render(&call, reply),
+        Err(error) => error_reply(app, &error, Some(route), &language),
+    };
+    let user = call.actor.user.as_ref().map(|u| u.id.clone());
+    finish(app, &incoming, rendered, call.session, Some(route.pattern.to_owned()), user)
+}
+
+fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResult<()> {
+    let app = call.app;
+    let authorization = incoming.header("authorization");
+    let basic = basic_user(app, &call.site, authorization, call.is_https);
+    let user = match basic {
+        Err(error) if route.auth => return Err(error),
+        Err(_) => None,
+        Ok(Some(user)) => Some(user),
+        Ok(None) => {
+            let given = incoming.header("x-csrf").map(str::to_owned).or_else(|| incoming.query.get("csrf").map(str::to_owned));
+            let session_user = call.session.user(&call.site).cloned();
+            if route.auth {
+                let expected = call.session.expected_csrf(app, call.now);
+                if !crate::auth::csrf::matches(&expected, given.as_deref()) {
+                    return Err(ApiError::unauthenticated());
+                }
+            }
+            session_user
+        }
+    };
+    if let Some(user) = user {
+        let role = app.role(&user.role);
+        call.actor = Actor { user: Some(user), role };
+        call.session.touch(app, call.now);
+    }
+    if route.auth {
+        if call.actor.user.is_none() {
+            return Err(ApiError::unauthenticated());
+        }
+        if !call.actor.role.permissions.get("access", "panel") {
+            return Err(ApiError::keyed(Class::Auth, "error.access.panel"));
+        }
+    }
+    Ok(())
+}
+
+fn error_reply(app: &App, error: &ApiError, route: Option<&Route>, language: &str) -> (u16, String) {
+    let ctx = ErrorContext {
+        translations: &app.translations,
+        language,
+        debug: app.config.debug,
+        route: route.map(|r| r.shown.as_str()),
+    };
+    let (status, body) = error.to_body(&ctx);
+    if status >= 500 {
+        tracing::error!(error = ?error, "request failed");
+    }
+    (status, super::json::encode(&body, false))
+}
+
+fn finish(app: &App, incoming: &Incoming, (status, body): (u16, String), session: SessionState, route: Option<String>, user: Option<String>) -> Done {
+    let mut headers = HeaderMap::new();
+    for cookie in &session.set_cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
+    let body = if incoming.query.flag("pretty") { reindent(&body) } else { body };
+    let _ = app;
+    Done { status, headers, body, route, user }
+}
+
+fn reindent(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body).map(|v| super::json::encode(&v, true)).unwrap_or_else(|_| body.to_owned())
+}
+
+/// Kirby's HTTPS detection (auth.md §4.3): our own TLS, a fixed `url` with
+/// `https`, or, only when the `url` option allows it, forwarded headers.
+fn is_https(app: &App, incoming: &Incoming) -> bool {
+    use crate::config::UrlOption;
+    if incoming.conn.is_some_and(|c| c.tls) {
+        return true;
+    }
+    match &app.config.url {
+        UrlOption::Fixed(url) => url.starts_with("https://"),
+        UrlOption::Wildcard | UrlOption::AllowList(_) => forwarded_https(incoming),
+        UrlOption::Unset => false,
+    }
+}
+
+fn forwarded_https(incoming: &Incoming) -> bool {
+    if let Some(forwarded) = incoming.header("forwarded") {
+        let first = forwarded.split(',').next().unwrap_or("");
+        return first.split(';').any(|p| p.trim().eq_ignore_ascii_case("proto=https"));
+    }
+    if incoming.header("x-forwarded-ssl").is_some_and(|v| v.eq_ignore_ascii_case("on")) {
+        return true;
+    }
+    incoming
+        .header("x-forwarded-proto")
+        .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
+}
+
+fn origin(app: &App, incoming: &Incoming, is_https: bool) -> String {
+    use crate::config::UrlOption;
+    if let UrlOption::Fixed(url) = &app.config.url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = incoming.header("host").filter(|h| valid_host(h)).unwrap_or("localhost");
+    format!("{}://{host}", if is_https { "https" } else { "http" })
+}
+
+/// A Host header is used in URLs, so only plain host[:port] values count.
+fn valid_host(host: &str) -> bool {
+    !host.is_empty() && host.len() <= 255 && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+}
+
+fn pick_language(call: &Call, incoming: &Incoming) -> Option<Language> {
+    if !call.app.config.languages {
+        return None;
+    }
+    let requested = incoming.query.get("language").or_else(|| incoming.header("x-language"));
+    call.site.language(requested).cloned()
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

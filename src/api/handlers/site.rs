@@ -1,0 +1,107 @@
+//! `/api/site…`: the site, its top-level pages, and site-wide search.
+
+use serde_json::{Value, json};
+
+use super::super::access::{page_accessible, site_can};
+use super::super::call::Call;
+use super::super::error::{ApiError, ApiResult, Class};
+use super::super::models::{content, site};
+use super::super::reply::Reply;
+use super::super::select;
+use super::pages::{by_status, collection, search_fields};
+use super::search::{SearchRequest, search};
+use crate::format::txt;
+use crate::store::fsio::write_atomic;
+
+pub fn read(call: &mut Call) -> ApiResult<Reply> {
+    if !site_can(call, "access") {
+        return Err(ApiError::keyed(Class::NotFound, "error.site.notAccessible"));
+    }
+    let selection = select::for_model(call, &site::VIEWS)?;
+    Ok(Reply::Model(site::render(call, &selection)?))
+}
+
+pub fn children(call: &mut Call) -> ApiResult<Reply> {
+    let pages = by_status(call, &call.site.children, &call.site.drafts)?;
+    collection(call, pages)
+}
+
+pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
+    let pages = by_status(call, &call.site.children, &call.site.drafts)?;
+    let request = SearchRequest::from_call(call);
+    let found = search(&request.query, pages, |&p| search_fields(call, p));
+    collection(call, found)
+}
+
+/// Searches every page of the site, drafts included.
+pub fn search_site(call: &mut Call) -> ApiResult<Reply> {
+    let pages: Vec<usize> =
+        call.site.index(true).into_iter().filter(|&p| super::super::access::page_listable(call, p)).collect();
+    let request = SearchRequest::from_call(call);
+    let found = search(&request.query, pages, |&p| search_fields(call, p));
+    collection(call, found)
+}
+
+pub use search_site as search;
+
+pub fn blueprints(call: &mut Call) -> ApiResult<Reply> {
+    let section = call.query.get("section").map(str::to_owned);
+    Ok(Reply::Raw(json!(content::child_blueprints(call, None, section.as_deref()))))
+}
+
+/// `POST site/find`: a JSON array of page ids; unknown and invisible ones are skipped.
+pub fn find(call: &mut Call) -> ApiResult<Reply> {
+    let ids: Vec<String> = match &call.body {
+        super::super::request::Body::Json(Value::Array(items)) if !items.is_empty() => {
+            items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+        }
+        _ => return Err(ApiError::bad_request("The body must be a JSON array of page ids")),
+    };
+    let pages: Vec<usize> = ids
+        .iter()
+        .filter_map(|id| call.site.page_ref(&id.replace('+', "/")))
+        .filter(|&p| call.site.pages[p].status != crate::store::Status::Draft && page_accessible(call, p))
+        .collect();
+    collection(call, pages)
+}
+
+/// `PATCH site/title`.
+pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
+    if !site_can(call, "changeTitle") {
+        return Err(ApiError::keyed(Class::Permission, "error.site.changeTitle.permission"));
+    }
+    let title = match call.body.get("title") {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => if b { "1".into() } else { String::new() },
+        None | Some(Value::Null) => String::new(),
+        Some(_) => return Err(ApiError::bad_request("The title must be a string")),
+    };
+    if matches!(call.body, super::super::request::Body::Malformed) {
+        return Err(ApiError::bad_request("The request body is not valid JSON"));
+    }
+    if title.trim().is_empty() {
+        return Err(ApiError::keyed(Class::InvalidArgument, "error.site.changeTitle.empty"));
+    }
+    write_site_field(call, "title", title.trim())?;
+    let selection = select::for_model(call, &site::VIEWS)?;
+    Ok(Reply::Model(site::render(call, &selection)?))
+}
+
+/// Writes one field of the site's content file in the current language.
+fn write_site_field(call: &mut Call, key: &str, value: &str) -> ApiResult<()> {
+    let code = call.language.as_ref().map(|l| l.code.clone());
+    let path = match &code {
+        Some(code) => call.app.store.content_dir().join(format!("site.{code}.txt")),
+        None => call.app.store.content_dir().join("site.txt"),
+    };
+    let written = call.app.store.write(|site| {
+        let mut fields = site.content.get(code.as_deref().unwrap_or("")).map(|f| (**f).clone()).unwrap_or_default();
+        fields.set(key, value.to_owned());
+        let pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        write_atomic(&path, txt::write(&pairs).as_bytes())
+    });
+    written.map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
+    call.site = call.app.store.site();
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! JSON text the way PHP's `json_encode` writes it.
+//!
+//! Kirby answers with PHP's default flags: `/` is escaped as `\/`, every
+//! non-ASCII character becomes `\uXXXX` (surrogate pairs above the BMP), and
+//! `?pretty` indents by four spaces. Clients parse JSON, so this only matters
+//! for byte-level comparisons, but those exist (the `?pretty` cases).
+
+use serde_json::Value;
+
+/// Encodes `value` compactly, or indented when `pretty` is set.
+pub fn encode(value: &Value, pretty: bool) -> String {
+    let mut out = String::with_capacity(256);
+    write_value(&mut out, value, pretty.then_some(0));
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, indent: Option<usize>) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write_number(out, n),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent.map(|n| n + 1));
+                write_value(out, item, indent.map(|n| n + 1));
+            }
+            newline(out, indent);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent.map(|n| n + 1));
+                write_string(out, key);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write_value(out, item, indent.map(|n| n + 1));
+            }
+            newline(out, indent);
+            out.push('}');
+        }
+    }
+}
+
+fn newline(out: &mut String, indent: Option<usize>) {
+    if let Some(level) = indent {
+        out.push('\n');
+        for _ in 0..level {
+            out.push_str("    ");
+        }
+    }
+}
+
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+        // PHP prints floats with up to 17 significant digits and keeps a
+        // fraction only when there is one (`1.0` becomes `1.0` in PHP >= 7.1).
+        if f.fract() == 0.0 && f.abs() < 1e15 {
+            out.push_str(&format!("{f:.1}"));
+        } else {
+            out.push_str(&f.to_string());
+        }
+    } else {
+        out.push_str(&n.to_string());
+    }
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn escapes_like_php() {
+        let text = encode(&json!({"title": "Mægazine", "url": "http://x/y"}), false);
+        assert_eq!(text, r#"{"title":"M\u00e6gazine","url":"http:\/\/x\/y"}"#);
+    }
+
+    #[test]
+    fn pretty_prints_with_four_spaces() {
+        let text = encode(&json!({"code": 200, "data": {"title": "A"}, "details": []}), true);
+        assert_eq!(
+            text,
+            "{\n    \"code\": 200,\n    \"data\": {\n        \"title\": \"A\"\n    },\n    \"details\": []\n}"
+        );
+    }
+
+    #[test]
+    fn astral_characters_become_surrogate_pairs() {
+        assert_eq!(encode(&json!("😀"), false), r#""\ud83d\ude00""#);
+    }
+
+    #[test]
+    fn output_parses_back_to_the_same_value() {
+        let value = json!({"a": [1, 2.5, null, true], "b": "ä/\"\u{1}", "c": {}});
+        let text = encode(&value, true);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+    }
+}

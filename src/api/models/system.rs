@@ -1,0 +1,152 @@
+//! The system model (api.md §5.8): what the Panel needs to know before and
+//! after login.
+
+use serde_json::{Map, Value, json};
+
+use super::{render_fields, site, translation, user};
+use crate::api::call::Call;
+use crate::api::error::ApiResult;
+use crate::api::select::{Pick, Selection, Views};
+
+/// The Kirby API version Folio answers as.
+pub const KIRBY_VERSION: &str = "4.9.5";
+
+pub static VIEWS: Views = Views {
+    default: None,
+    named: &[
+        (
+            "login",
+            &[
+                ("authStatus", Pick::Default),
+                ("isInstallable", Pick::Default),
+                ("isInstalled", Pick::Default),
+                ("isOk", Pick::Default),
+                ("loginMethods", Pick::Default),
+                ("title", Pick::Default),
+                ("translation", Pick::Default),
+            ],
+        ),
+        (
+            "troubleshooting",
+            &[
+                ("isInstallable", Pick::Default),
+                ("isInstalled", Pick::Default),
+                ("isOk", Pick::Default),
+                ("requirements", Pick::Default),
+                ("title", Pick::Default),
+                ("translation", Pick::Default),
+            ],
+        ),
+        (
+            "panel",
+            &[
+                ("ascii", Pick::Default),
+                ("defaultLanguage", Pick::Default),
+                ("isInstalled", Pick::Default),
+                ("isLocal", Pick::Default),
+                ("isOk", Pick::Default),
+                ("kirbytext", Pick::Default),
+                ("languages", Pick::Default),
+                ("license", Pick::Default),
+                ("locales", Pick::Default),
+                ("multilang", Pick::Default),
+                ("requirements", Pick::Default),
+                ("site", Pick::Default),
+                ("slugs", Pick::Default),
+                ("title", Pick::Default),
+                ("translation", Pick::Default),
+                ("user", Pick::View("auth")),
+                ("version", Pick::Default),
+            ],
+        ),
+    ],
+    all: &[
+        "ascii", "authStatus", "defaultLanguage", "isInstallable", "isInstalled", "isLocal", "isOk", "kirbytext",
+        "languages", "license", "locales", "loginMethods", "multilang", "requirements", "site", "slugs", "title",
+        "translation", "user", "version",
+    ],
+};
+
+pub fn render(call: &Call, selection: &Selection) -> ApiResult<Value> {
+    render_fields(call, selection, field)
+}
+
+fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
+    let may_see_system = call.actor.role.permissions.get("access", "system");
+    let value = match name {
+        "authStatus" => auth_status(call),
+        "isInstallable" => json!(is_local(call) || call.app.config.panel.install),
+        "isInstalled" => json!(!call.site.users.is_empty()),
+        "isLocal" => json!(is_local(call)),
+        "isOk" => json!(requirements(call).values().all(|v| v == &Value::Bool(true))),
+        "loginMethods" => json!(call.app.config.auth.methods.iter().map(|m| m.name.clone()).collect::<Vec<_>>()),
+        "title" | "site" => json!(site::title(call)),
+        "translation" => {
+            let code = call.ui_language();
+            let translation = call.app.translations.get(&code).cloned().unwrap_or_else(|| call.app.translations.english());
+            translation::render(call, &translation, &translation::VIEWS.default_selection())?
+        }
+        "requirements" => Value::Object(requirements(call)),
+        "user" => match &call.actor.user {
+            Some(u) => user::render(call, u, &user::VIEWS.pick(pick)?)?,
+            None => Value::Null,
+        },
+        "version" => json!(may_see_system.then_some(KIRBY_VERSION)),
+        "license" => json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }}),
+        "multilang" => json!(call.app.config.languages),
+        "languages" => languages(call),
+        "defaultLanguage" => json!(call.site.default_language().map(|l| l.code.clone()).unwrap_or_else(|| call.app.config.panel.language.clone())),
+        "kirbytext" => json!(true),
+        "slugs" => json!([]),
+        "locales" => locales(call),
+        "ascii" => crate::slug::ascii_table(),
+        _ => return Ok(None),
+    };
+    Ok(Some(value))
+}
+
+fn auth_status(call: &Call) -> Value {
+    match &call.actor.user {
+        Some(user) => json!({"challenge": null, "email": user.email, "status": "active"}),
+        None => json!({"challenge": null, "email": null, "status": "inactive"}),
+    }
+}
+
+/// A site counts as local when it is served to a loopback client.
+fn is_local(call: &Call) -> bool {
+    call.peer.map(|p| p.ip().is_loopback()).unwrap_or(true)
+}
+
+fn writable(path: &std::path::Path) -> bool {
+    let probe = if path.exists() { path.to_owned() } else { path.parent().map(|p| p.to_owned()).unwrap_or_default() };
+    std::fs::metadata(&probe).map(|m| !m.permissions().readonly()).unwrap_or(false)
+}
+
+fn requirements(call: &Call) -> Map<String, Value> {
+    let root = &call.app.root;
+    let checks = [
+        ("accounts", writable(&root.join("site/accounts"))),
+        ("content", writable(&root.join("content"))),
+        ("curl", true),
+        ("sessions", writable(&root.join("site/sessions"))),
+        ("mbstring", true),
+        ("media", writable(&root.join("media"))),
+        ("php", true),
+    ];
+    checks.into_iter().map(|(k, v)| (k.to_owned(), Value::Bool(v))).collect()
+}
+
+fn languages(call: &Call) -> Value {
+    let list: Vec<Value> = call
+        .site
+        .languages
+        .iter()
+        .map(|l| json!({"code": l.code, "default": l.default, "direction": l.direction, "name": l.name, "rules": l.rules, "url": l.url}))
+        .collect();
+    Value::Array(list)
+}
+
+fn locales(call: &Call) -> Value {
+    let map: Map<String, Value> = call.app.translations.all().map(|t| (t.id.clone(), json!(t.locale))).collect();
+    Value::Object(map)
+}

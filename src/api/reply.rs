@@ -1,0 +1,129 @@
+//! The success envelopes of api.md §2: model, collection, the simple
+//! `true`/`null` answers, and plain arrays returned as they are.
+
+use axum::body::Body as HttpBody;
+use axum::http::{HeaderMap, Response};
+use serde_json::{Map, Value, json};
+
+use super::call::Call;
+use super::error::{ApiError, ApiResult, Class, ErrorContext};
+use super::json::encode;
+use crate::app::App;
+
+pub enum Reply {
+    /// `{"code":200,"data":…,"status":"ok","type":"model"}`.
+    Model(Value),
+    /// `{"code":200,"data":[…],"pagination":…,"status":"ok","type":"collection"}`.
+    Collection(Vec<Value>, Pagination),
+    /// A `true` result: `{"status":"ok","message":"ok","code":200}`.
+    Ok,
+    /// A `null` result: 404 `{"status":"error","message":"not found","code":404}`.
+    NotFound,
+    /// A plain array, sent verbatim.
+    Raw(Value),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pagination {
+    pub page: usize,
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Pagination {
+    fn to_json(self) -> Value {
+        json!({"page": self.page, "total": self.total, "offset": self.offset, "limit": self.limit})
+    }
+}
+
+/// Picks the requested page of `items` (api.md §2.2): `page` from 1, `limit`
+/// 100 by default and 20 for `0`; a page past the end is an error.
+pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)> {
+    let number = |key: &str, default: usize| -> ApiResult<usize> {
+        match call.query.get(key).map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(raw) => raw
+                .parse::<i64>()
+                .map(|n| n.max(0) as usize)
+                .map_err(|_| ApiError::bad_request(format!("Invalid {key}: the value must be a number"))),
+        }
+    };
+    let limit = match number("limit", 100)? {
+        0 => 20,
+        n => n,
+    };
+    let requested = number("page", 1)?.max(1);
+    let total = items.len();
+    let pages = total.div_ceil(limit);
+    if requested > pages.max(1) {
+        return Err(ApiError::keyed(Class::ErrorPage, "error.errorPage").with_fallback(format!(
+            "Pagination page {requested} does not exist, expected {}-{pages}",
+            if pages == 0 { 0 } else { 1 }
+        )));
+    }
+    let offset = (requested - 1) * limit;
+    let page_items: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    let page = if total == 0 { 0 } else { requested };
+    Ok((page_items, Pagination { page, total, offset, limit }))
+}
+
+impl ApiError {
+    fn with_fallback(mut self, message: String) -> ApiError {
+        self.fallback = Some(message);
+        self
+    }
+}
+
+/// Status and body text of a successful reply.
+pub fn render(_call: &Call, reply: Reply) -> (u16, String) {
+    let (status, body) = match reply {
+        Reply::Model(data) => (200, json!({"code": 200, "data": empty_as_list(data), "status": "ok", "type": "model"})),
+        Reply::Collection(items, pagination) => {
+            let data: Vec<Value> = items.into_iter().map(empty_as_list).collect();
+            (200, json!({"code": 200, "data": data, "pagination": pagination.to_json(), "status": "ok", "type": "collection"}))
+        }
+        Reply::Ok => (200, json!({"status": "ok", "message": "ok", "code": 200})),
+        Reply::NotFound => (404, json!({"status": "error", "message": "not found", "code": 404})),
+        Reply::Raw(value) => {
+            let status = raw_status(&value);
+            (status, value)
+        }
+    };
+    (status, encode(&body, false))
+}
+
+/// A plain array with `"status":"error"` sets the HTTP status from its code.
+fn raw_status(value: &Value) -> u16 {
+    if value.get("status").and_then(Value::as_str) != Some("error") {
+        return 200;
+    }
+    match value.get("code").and_then(Value::as_u64) {
+        Some(code) if (400..600).contains(&code) => code as u16,
+        Some(_) => 500,
+        None => 400,
+    }
+}
+
+/// PHP turns an empty associative array into `[]`.
+fn empty_as_list(value: Value) -> Value {
+    match value {
+        Value::Object(map) if map.is_empty() => Value::Array(Vec::new()),
+        other => other,
+    }
+}
+
+/// The 413 answer for a body over the limit, in Kirby's error envelope.
+pub fn too_large(app: &App) -> Response<HttpBody> {
+    let error = ApiError::message(Class::InvalidArgument, "The request body is too large").status(413);
+    let ctx = ErrorContext { translations: &app.translations, language: &app.config.panel.language, debug: app.config.debug, route: None };
+    let (status, body) = error.to_body(&ctx);
+    super::build_response(status, HeaderMap::new(), encode(&body, false))
+}
+
+/// Builds an object whose keys are sorted, as Kirby sorts model data.
+pub fn sorted(fields: Vec<(String, Value)>) -> Value {
+    let mut fields = fields;
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(fields.into_iter().collect::<Map<String, Value>>())
+}

@@ -1,0 +1,226 @@
+//! Kirby's API route table, in registration order (api.md §4).
+//!
+//! Routes match the raw, still percent-encoded path with Kirby's placeholder
+//! patterns, first match wins. Routes Folio has not built yet are listed too,
+//! so they authenticate like Kirby and then answer Kirby's no-route 404.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::handlers::{self, Handler};
+
+/// Kirby's `(:any)`: one segment of letters, digits and `. - _ % = space + @ ( )`.
+const ANY: &str = r"[a-zA-Z0-9\.\-_%= \+@\(\)]+";
+/// The same class as Kirby prints it in debug output.
+const ANY_SHOWN: &str = r"[a-zA-Z0-9\.\-_%= \+\@\(\)]+";
+
+pub struct Route {
+    pub methods: &'static str,
+    pub pattern: &'static str,
+    pub auth: bool,
+    pub handler: Option<Handler>,
+    regex: Regex,
+    /// The compiled pattern as Kirby shows it in debug error bodies.
+    pub shown: String,
+}
+
+impl Route {
+    fn allows(&self, method: &str) -> bool {
+        self.methods == "ALL" || self.methods.split('|').any(|m| m == method)
+    }
+}
+
+fn compile(pattern: &str, any: &str) -> String {
+    pattern
+        .replace("/(:any?)", &format!("(?:/({}))?", any.trim_end_matches('+').to_owned() + "*"))
+        .replace("/(:all?)", "(?:/(.*))?")
+        .replace("(:any)", &format!("({any})"))
+        .replace("(:all)", "(.*)")
+}
+
+macro_rules! routes {
+    ($($methods:literal $pattern:literal $auth:literal $handler:expr;)*) => {
+        vec![$(route($methods, $pattern, $auth, $handler)),*]
+    };
+}
+
+fn route(methods: &'static str, pattern: &'static str, auth: bool, handler: Option<Handler>) -> Route {
+    let regex = Regex::new(&format!("^(?:{})$", compile(pattern, ANY))).expect("route patterns are valid");
+    Route { methods, pattern, auth, handler, regex, shown: compile(pattern, ANY_SHOWN) }
+}
+
+const PARENT: &str = "(account|pages/[^/]+|site|users/[^/]+)";
+
+static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    use handlers::*;
+    let mut table = routes! {
+        "GET" "auth" true Some(auth::current);
+        "POST" "auth/code" false None;
+        "POST" "auth/login" false Some(auth::login);
+        "POST" "auth/logout" false Some(auth::logout);
+        "POST" "auth/ping" false Some(auth::ping);
+
+        "GET" "pages/(:any)" true Some(pages::read);
+        "PATCH" "pages/(:any)" true None;
+        "DELETE" "pages/(:any)" true None;
+        "GET" "pages/(:any)/blueprint" true None;
+        "GET" "pages/(:any)/blueprints" true Some(pages::blueprints);
+        "GET" "pages/(:any)/children" true Some(pages::children);
+        "POST" "pages/(:any)/children" true None;
+        "GET|POST" "pages/(:any)/children/search" true Some(pages::search_children);
+        "POST" "pages/(:any)/duplicate" true None;
+        "PATCH" "pages/(:any)/slug" true None;
+        "PATCH" "pages/(:any)/status" true None;
+        "PATCH" "pages/(:any)/template" true None;
+        "PATCH" "pages/(:any)/title" true None;
+        "ALL" "pages/(:any)/fields/(:any)/(:all?)" true None;
+        "GET" "pages/(:any)/sections/(:any)" true None;
+        "ALL" "pages/(:any)/sections/(:any)/(:all?)" true None;
+
+        "GET" "roles" true Some(roles::list);
+        "GET" "roles/(:any)" true Some(roles::read);
+
+        "GET" "site" true Some(site::read);
+        "PATCH" "site" true None;
+        "GET" "site/children" true Some(site::children);
+        "POST" "site/children" true None;
+        "GET|POST" "site/children/search" true Some(site::search_children);
+        "GET" "site/blueprint" true None;
+        "GET" "site/blueprints" true Some(site::blueprints);
+        "POST" "site/find" true Some(site::find);
+        "PATCH" "site/title" true Some(site::change_title);
+        "GET|POST" "site/search" true Some(site::search);
+        "ALL" "site/fields/(:any)/(:all?)" true None;
+        "GET" "site/sections/(:any)" true None;
+        "ALL" "site/sections/(:any)/(:all?)" true None;
+
+        "GET" "users" true Some(users::list);
+        "POST" "users" true None;
+        "GET|POST" "users/search" true Some(users::search);
+        "GET" "(account)" true Some(users::read);
+        "GET" "users/(:any)" true Some(users::read);
+        "PATCH" "(account)" true None;
+        "PATCH" "users/(:any)" true None;
+        "DELETE" "(account)" true None;
+        "DELETE" "users/(:any)" true None;
+        "GET" "(account)/avatar" true Some(users::avatar);
+        "GET" "users/(:any)/avatar" true Some(users::avatar);
+        "POST" "(account)/avatar" true None;
+        "POST" "users/(:any)/avatar" true None;
+        "DELETE" "(account)/avatar" true None;
+        "DELETE" "users/(:any)/avatar" true None;
+        "GET" "(account)/blueprint" true None;
+        "GET" "users/(:any)/blueprint" true None;
+        "GET" "(account)/blueprints" true Some(users::blueprints);
+        "GET" "users/(:any)/blueprints" true Some(users::blueprints);
+        "PATCH" "(account)/email" true None;
+        "PATCH" "users/(:any)/email" true None;
+        "PATCH" "(account)/language" true None;
+        "PATCH" "users/(:any)/language" true None;
+        "PATCH" "(account)/name" true None;
+        "PATCH" "users/(:any)/name" true None;
+        "PATCH" "(account)/password" true None;
+        "PATCH" "users/(:any)/password" true None;
+        "PATCH" "(account)/role" true None;
+        "PATCH" "users/(:any)/role" true None;
+        "GET" "(account)/roles" true Some(users::roles);
+        "GET" "users/(:any)/roles" true Some(users::roles);
+        "ALL" "(account)/fields/(:any)/(:all?)" true None;
+        "ALL" "users/(:any)/fields/(:any)/(:all?)" true None;
+        "GET" "(account)/sections/(:any)" true None;
+        "GET" "users/(:any)/sections/(:any)" true None;
+        "ALL" "(account)/sections/(:any)/(:all?)" true None;
+        "ALL" "users/(:any)/sections/(:any)/(:all?)" true None;
+    };
+    table.extend(file_routes());
+    table.extend(routes! {
+        "GET" "(:all)/lock" true None;
+        "PATCH" "(:all)/lock" true None;
+        "DELETE" "(:all)/lock" true None;
+        "PATCH" "(:all)/unlock" true None;
+        "DELETE" "(:all)/unlock" true None;
+
+        "GET" "system" false Some(system::read);
+        "PATCH" "system/method-test" true Some(system::method_test);
+        "POST" "system/register" true None;
+        "POST" "system/install" false Some(system::install);
+
+        "GET" "translations" false Some(translations::list);
+        "GET" "translations/(:any)" false Some(translations::read);
+    });
+    table
+});
+
+/// The file routes use a parent alternation that the placeholders cannot
+/// express, so they are built by hand.
+fn file_routes() -> Vec<Route> {
+    use handlers::files;
+    let file = format!("(account/|pages/[^/]+/|site/|users/[^/]+/|)files/({ANY})");
+    let parent = PARENT;
+    let list: Vec<(&'static str, String, Option<Handler>)> = vec![
+        ("ALL", format!("{file}/fields/({ANY})(?:/(.*))?"), None),
+        ("GET", format!("{file}/sections/({ANY})"), None),
+        ("ALL", format!("{file}/sections/({ANY})(?:/(.*))?"), None),
+        ("GET", format!("{parent}/files"), Some(files::list as Handler)),
+        ("POST", format!("{parent}/files"), None),
+        ("GET|POST", format!("{parent}/files/search"), Some(files::search as Handler)),
+        ("PATCH", format!("{parent}/files/sort"), None),
+        ("GET", file.clone(), Some(files::read as Handler)),
+        ("PATCH", file.clone(), None),
+        ("POST", file.clone(), None),
+        ("DELETE", file.clone(), None),
+        ("PATCH", format!("{file}/name"), None),
+    ];
+    list.into_iter()
+        .map(|(methods, regex, handler)| {
+            let shown = regex.replace(ANY, ANY_SHOWN);
+            let compiled = Regex::new(&format!("^(?:{regex})$")).expect("file routes are valid");
+            Route { methods, pattern: "files", auth: true, handler, regex: compiled, shown }
+        })
+        .collect()
+}
+
+/// The first route that matches `path` and `method`, with its captures.
+pub fn find(path: &str, method: &str) -> Option<(&'static Route, Vec<String>)> {
+    TABLE.iter().filter(|r| r.allows(method)).find_map(|route| {
+        let captures = route.regex.captures(path)?;
+        let args = captures.iter().skip(1).map(|c| c.map(|m| m.as_str().to_owned()).unwrap_or_default()).collect();
+        Some((route, args))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_ids_match_one_segment() {
+        let (route, args) = find("pages/notes+across-the-ocean", "GET").unwrap();
+        assert_eq!(route.pattern, "pages/(:any)");
+        assert_eq!(args, ["notes+across-the-ocean"]);
+        assert!(find("pages/photography/trees", "GET").is_none());
+        assert!(find("pages", "GET").is_none());
+    }
+
+    #[test]
+    fn shows_the_compiled_pattern_like_kirby() {
+        let (route, _) = find("pages/x", "GET").unwrap();
+        assert_eq!(route.shown, r"pages/([a-zA-Z0-9\.\-_%= \+\@\(\)]+)");
+    }
+
+    #[test]
+    fn file_routes_capture_parent_and_name() {
+        let (route, args) = find("pages/about/files/team.jpg", "GET").unwrap();
+        assert_eq!(route.pattern, "files");
+        assert_eq!(args, ["pages/about/", "team.jpg"]);
+        let (_, args) = find("site/files", "GET").unwrap();
+        assert_eq!(args, ["site"]);
+    }
+
+    #[test]
+    fn lock_routes_catch_everything_else() {
+        let (route, _) = find("pages/a+b/lock", "GET").unwrap();
+        assert_eq!(route.pattern, "(:all)/lock");
+    }
+}

@@ -1,0 +1,215 @@
+//! Who is asking: the request-level authentication flow of auth.md.
+//!
+//! A request proves itself by a session cookie plus a CSRF token, or by
+//! HTTP Basic credentials when `api.basicAuth` is on. Anonymous callers get a
+//! session cookie but no session file: their CSRF token is derived from the
+//! session id with a server secret, and is stored only once they log in.
+
+use crate::api::error::{ApiError, Class};
+use crate::app::App;
+use crate::auth::basic::{AuthHeader, parse_authorization};
+use crate::auth::session::{SessionData, SessionStore, SessionToken, SessionValue};
+use crate::auth::{cookie, csrf, password};
+use crate::store::{Site, User};
+
+const USER_ID: &str = "kirby.userId";
+const LOGIN_TIME: &str = "kirby.loginTimestamp";
+const CSRF: &str = "kirby.csrf";
+
+/// The session side of one request: the token the client sent (or one made
+/// for it), the stored data if there is a file, and cookies to send back.
+pub struct SessionState {
+    pub token: Option<SessionToken>,
+    pub data: Option<SessionData>,
+    pub set_cookies: Vec<String>,
+    secure: bool,
+}
+
+impl SessionState {
+    /// Reads the signed session cookie and its file, if any. A forged,
+    /// expired or unknown cookie counts as no session at all.
+    pub fn from_cookie_header(app: &App, cookie_header: Option<&str>, secure: bool, now: i64) -> SessionState {
+        let name = &app.config.session.cookie_name;
+        let token = cookie_header
+            .and_then(|header| cookie_value(header, name))
+            .and_then(|raw| cookie::verify(raw, &app.config.cookie_key))
+            .and_then(|token| SessionToken::parse(&token))
+            .filter(|token| token.expiry > now);
+        let data = token.as_ref().and_then(|t| app.sessions.load(t).ok().flatten());
+        SessionState { token, data, set_cookies: Vec::new(), secure }
+    }
+
+    /// Makes sure the client has a session token, creating one (cookie only,
+    /// no file) when it has none.
+    pub fn ensure(&mut self, app: &App, now: i64) {
+        if self.token.is_some() {
+            return;
+        }
+        let token = SessionToken::generate(now + app.config.session.duration_normal as i64);
+        self.push_cookie(app, &token, now);
+        self.token = Some(token);
+    }
+
+    fn push_cookie(&mut self, app: &App, token: &SessionToken, now: i64) {
+        let value = cookie::sign(&token.to_string(), &app.config.cookie_key);
+        self.set_cookies.push(cookie::set_cookie_header(
+            &app.config.session.cookie_name,
+            &cookie::encode_for_header(&value),
+            token.expiry,
+            now,
+            "/",
+            self.secure,
+        ));
+    }
+
+    /// The token a session request must send in `X-CSRF` (auth.md §3.1).
+    /// Unless `panel.dev` is on, this gives the client a session, as Kirby does.
+    pub fn expected_csrf(&mut self, app: &App, now: i64) -> String {
+        if !app.config.panel.dev {
+            self.ensure(app, now);
+        }
+        if let Some(fixed) = &app.config.api.csrf {
+            return fixed.clone();
+        }
+        if app.config.panel.dev {
+            return "dev".into();
+        }
+        self.session_csrf(app)
+    }
+
+    fn session_csrf(&self, app: &App) -> String {
+        if let Some(SessionValue::Str(stored)) = self.data.as_ref().and_then(|d| d.get(CSRF)) {
+            return stored.clone();
+        }
+        self.token.as_ref().map(|t| csrf::derive_token(app.csrf_secret.bytes(), &t.id)).unwrap_or_default()
+    }
+
+    /// The logged-in user of this session. A password changed after the
+    /// login voids the session (auth.md §8).
+    pub fn user<'s>(&self, site: &'s Site) -> Option<&'s User> {
+        let data = self.data.as_ref()?;
+        let Some(SessionValue::Str(id)) = data.get(USER_ID) else { return None };
+        let user = site.user(id)?;
+        let login_time = match data.get(LOGIN_TIME) {
+            Some(SessionValue::Int(t)) => Some(*t),
+            _ => None,
+        };
+        match (user.password_modified, login_time) {
+            (Some(changed), Some(login)) if login < changed => None,
+            (Some(_), None) => None,
+            _ => Some(user),
+        }
+    }
+
+    /// Logs `user` in: a new session id (the old one dies at once), the CSRF
+    /// token the client already holds, and a cookie for the new session.
+    pub fn login(&mut self, app: &App, user: &User, long: bool, now: i64) -> Result<(), ApiError> {
+        let csrf = self.session_csrf(app);
+        let lifetimes = &app.config.session;
+        let mut data = if long {
+            SessionData::new_long(now, lifetimes.duration_long as i64)
+        } else {
+            SessionData::new_normal(now, lifetimes.duration_normal as i64, lifetimes.timeout as i64)
+        };
+        if !csrf.is_empty() && !app.config.panel.dev {
+            data.set(CSRF, SessionValue::Str(csrf));
+        }
+        data.set(USER_ID, SessionValue::Str(user.id.clone()));
+        data.set(LOGIN_TIME, SessionValue::Int(now));
+        let token = SessionToken::generate(data.expiry_time);
+        app.sessions.save(&token, &data).map_err(|e| ApiError::internal(format!("cannot save the session: {e}")))?;
+        if let Some(old) = self.token.take() {
+            app.sessions.delete(&old).ok();
+        }
+        self.push_cookie(app, &token, now);
+        self.token = Some(token);
+        self.data = Some(data);
+        Ok(())
+    }
+
+    /// Ends the session. The file is removed; unless `panel.dev` is on, the
+    /// client gets a fresh anonymous session, as Kirby keeps its CSRF token.
+    pub fn logout(&mut self, app: &App, now: i64) {
+        let Some(old) = self.token.take() else { return };
+        let had_file = self.data.take().is_some();
+        if had_file {
+            app.sessions.delete(&old).ok();
+        }
+        if app.config.panel.dev {
+            if had_file {
+                self.set_cookies.extend(cookie::delete_cookie_headers(&app.config.session.cookie_name));
+            }
+            return;
+        }
+        if had_file {
+            self.ensure(app, now);
+        } else {
+            self.token = Some(old);
+        }
+    }
+
+    /// Extends the inactivity timeout (`auth/ping` and every request).
+    pub fn touch(&mut self, app: &App, now: i64) {
+        if let (Some(token), Some(data)) = (&self.token, &mut self.data)
+            && data.touch(now)
+        {
+            app.sessions.save(token, data).ok();
+        }
+    }
+}
+
+fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
+    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// Basic auth for one request (auth.md §4.1). `Ok(None)` means the header is
+/// not Basic auth Folio considers, so the session path applies.
+pub fn basic_user(app: &App, site: &Site, header: Option<&str>, is_https: bool) -> Result<Option<User>, ApiError> {
+    if !app.config.api.basic_auth {
+        return Ok(None);
+    }
+    let parsed = match header.map(parse_authorization) {
+        Some(parsed @ (AuthHeader::Basic { .. } | AuthHeader::BasicUndecodable)) => parsed,
+        _ => return Ok(None),
+    };
+    let methods = &app.config.auth.methods;
+    if !methods.iter().any(|m| m.name == "password") {
+        return Err(ApiError::message(Class::Permission, "Login with password is not enabled"));
+    }
+    if methods.iter().any(|m| m.two_factor) {
+        return Err(ApiError::message(Class::Permission, "Basic authentication cannot be used with 2FA"));
+    }
+    if !is_https && !app.config.api.allow_insecure {
+        return Err(ApiError::message(Class::Permission, "Basic authentication is only allowed over HTTPS"));
+    }
+    let AuthHeader::Basic { email, password } = parsed else {
+        return Err(ApiError::invalid_login());
+    };
+    check_password(app, site, &email, &password).map(|user| Some(user.clone()))
+}
+
+/// Validates an e-mail and password pair (auth.md §6). Outside `auth.debug`
+/// every failure is the same "Invalid login", so callers cannot probe for
+/// accounts.
+// FIXME: login trials (`auth.trials`, `site/accounts/.logins`) and the random
+// delay after a failure are not implemented yet; issue 5 covers them.
+pub fn check_password<'s>(app: &App, site: &'s Site, email: &str, given: &str) -> Result<&'s User, ApiError> {
+    let debug = app.config.auth.debug_errors();
+    let fail = |real: ApiError| if debug { real } else { ApiError::invalid_login() };
+    let user = site
+        .user_by_email(email)
+        .ok_or_else(|| fail(ApiError::user_not_found(email)))?;
+    if user.password_hash.is_empty() {
+        return Err(fail(ApiError::keyed(Class::NotFound, "error.user.password.undefined")));
+    }
+    if given.chars().count() < 8 {
+        return Err(fail(ApiError::keyed(Class::InvalidArgument, "error.user.password.invalid")));
+    }
+    if given.chars().count() > 1000 {
+        return Err(fail(ApiError::keyed(Class::InvalidArgument, "error.user.password.excessive")));
+    }
+    if !password::verify(given, &user.password_hash) {
+        return Err(fail(ApiError::keyed(Class::InvalidArgument, "error.user.password.wrong").status(401)));
+    }
+    Ok(user)
+}

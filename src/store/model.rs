@@ -1,0 +1,223 @@
+//! The site as Folio holds it in memory: pages, files, users, languages.
+//!
+//! A [`Site`] is an immutable snapshot built by `scan`. Pages live in one
+//! arena and refer to each other by index, so a lookup by id, a parent walk
+//! or a list of children never touches the disk.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::format::txt::Fields;
+
+/// Index of a page in [`Site::pages`].
+pub type PageRef = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Listed,
+    Unlisted,
+    Draft,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Listed => "listed",
+            Status::Unlisted => "unlisted",
+            Status::Draft => "draft",
+        }
+    }
+}
+
+/// Content of one model per language code; `""` is the single-language file.
+pub type Translated = BTreeMap<String, Arc<Fields>>;
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// `parent/child`, with real slashes; drafts and numbers are not part of it.
+    pub id: String,
+    pub slug: String,
+    pub num: Option<i64>,
+    pub status: Status,
+    /// The name of the content file, which is the page's intended template.
+    pub template: String,
+    pub dir: PathBuf,
+    pub parent: Option<PageRef>,
+    /// Listed and unlisted children, in natural order of their folder names.
+    pub children: Vec<PageRef>,
+    pub drafts: Vec<PageRef>,
+    pub files: Vec<File>,
+    pub content: Translated,
+    /// Newest modification time (unix seconds) of the folder's content files.
+    pub modified: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct File {
+    pub filename: String,
+    pub path: PathBuf,
+    pub extension: String,
+    pub size: u64,
+    pub modified: i64,
+    pub dimensions: Option<(u32, u32)>,
+    /// Meta content (`<file>.txt`) per language.
+    pub meta: Translated,
+}
+
+impl File {
+    pub fn name(&self) -> &str {
+        self.filename.rsplit_once('.').map(|(n, _)| n).unwrap_or(&self.filename)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub language: String,
+    pub name: Option<String>,
+    /// The role stored in the account file, which may name a missing role.
+    pub role: String,
+    pub dir: PathBuf,
+    /// The bcrypt hash from `.htpasswd` (or a Kirby 3 `index.php`); empty when none.
+    pub password_hash: String,
+    /// Modification time of `.htpasswd`: sessions older than this are void.
+    pub password_modified: Option<i64>,
+    pub secrets: serde_json::Map<String, serde_json::Value>,
+    pub content: Translated,
+    pub avatar: Option<File>,
+}
+
+impl User {
+    /// Kirby's `username`: the name, or else the e-mail address.
+    pub fn username(&self) -> &str {
+        self.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.email)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Language {
+    pub code: String,
+    pub name: String,
+    pub default: bool,
+    pub direction: String,
+    pub locale: serde_json::Value,
+    pub url: Option<String>,
+    pub rules: serde_json::Value,
+}
+
+/// A file Folio could not read; reported by `folio check` and logged, never fatal.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    pub pages: Vec<Page>,
+    /// Top-level listed and unlisted pages.
+    pub children: Vec<PageRef>,
+    pub drafts: Vec<PageRef>,
+    pub by_id: HashMap<String, PageRef>,
+    pub content: Translated,
+    pub files: Vec<File>,
+    /// Users in folder order.
+    pub users: Vec<User>,
+    pub languages: Vec<Language>,
+    pub problems: Vec<Problem>,
+}
+
+impl Site {
+    pub fn page(&self, id: &str) -> Option<&Page> {
+        self.by_id.get(id).map(|&r| &self.pages[r])
+    }
+
+    pub fn page_ref(&self, id: &str) -> Option<PageRef> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        let email = email.trim().to_lowercase();
+        self.users.iter().find(|u| u.email == email)
+    }
+
+    pub fn default_language(&self) -> Option<&Language> {
+        self.languages.iter().find(|l| l.default).or(self.languages.first())
+    }
+
+    /// The language whose content a request reads: the requested one when it
+    /// exists, else the default. `None` on a single-language site.
+    pub fn language(&self, requested: Option<&str>) -> Option<&Language> {
+        let wanted = requested.map(str::to_lowercase);
+        wanted
+            .and_then(|code| self.languages.iter().find(|l| l.code == code))
+            .or_else(|| self.default_language())
+    }
+
+    /// All pages in the order Kirby's site index walks them: each page, then
+    /// its children, then its drafts, depth first.
+    pub fn index(&self, with_drafts: bool) -> Vec<PageRef> {
+        let mut out = Vec::new();
+        let mut stack: Vec<PageRef> = Vec::new();
+        let top: Vec<PageRef> = if with_drafts {
+            self.children.iter().chain(&self.drafts).copied().collect()
+        } else {
+            self.children.clone()
+        };
+        stack.extend(top.iter().rev());
+        while let Some(r) = stack.pop() {
+            out.push(r);
+            let page = &self.pages[r];
+            if with_drafts {
+                stack.extend(page.drafts.iter().rev());
+            }
+            stack.extend(page.children.iter().rev());
+        }
+        out
+    }
+
+    /// The parents of a page, nearest first.
+    pub fn parents(&self, page: PageRef) -> Vec<PageRef> {
+        let mut out = Vec::new();
+        let mut at = self.pages[page].parent;
+        while let Some(p) = at {
+            out.push(p);
+            at = self.pages[p].parent;
+        }
+        out
+    }
+}
+
+/// The content a model shows in `language`. A secondary language shows the
+/// default language's fields overwritten by its own, as Kirby merges them; a
+/// single-language site has only the `""` file.
+pub fn fields_for(
+    content: &Translated,
+    language: Option<&Language>,
+    default: Option<&Language>,
+) -> Arc<Fields> {
+    let Some(lang) = language else {
+        return content.get("").cloned().unwrap_or_default();
+    };
+    let base = default.and_then(|d| content.get(&d.code)).or_else(|| content.get(""));
+    let own = content.get(&lang.code);
+    match (base, own) {
+        (Some(base), Some(own)) if !Arc::ptr_eq(base, own) => {
+            let mut merged = Fields::clone(base);
+            for (key, value) in own.iter() {
+                merged.set(key, value.to_owned());
+            }
+            Arc::new(merged)
+        }
+        (_, Some(own)) => own.clone(),
+        (Some(base), None) => base.clone(),
+        (None, None) => Arc::default(),
+    }
+}

@@ -1,0 +1,423 @@
+//! Building a [`Site`] snapshot from the site folder (storage.md §1–§5).
+//!
+//! A scan lists folders and stats files; content files are parsed only when
+//! their size or modification time changed since the last scan, so a rescan
+//! of an unchanged site costs directory listings and nothing more.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use parking_lot::Mutex;
+
+use super::media;
+use super::model::{File, Language, Page, PageRef, Problem, Site, Status, Translated, User};
+use super::natural::natural_cmp;
+use crate::format::php::{self, PhpKey, PhpValue};
+use crate::format::txt::{self, Fields};
+
+/// Names that are never pages or files (storage.md §2).
+const IGNORED: &[&str] = &[".DS_Store", ".gitignore", ".git", ".svn", ".htaccess", "Thumb.db", "@eaDir"];
+
+/// Where the parts of a site live.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    pub content: PathBuf,
+    pub accounts: PathBuf,
+    pub languages: PathBuf,
+}
+
+impl Roots {
+    pub fn for_site(root: &Path) -> Roots {
+        Roots {
+            content: root.join("content"),
+            accounts: root.join("site/accounts"),
+            languages: root.join("site/languages"),
+        }
+    }
+}
+
+/// Parsed content files by path, reused while size and mtime stay the same.
+#[derive(Default)]
+pub struct ParseCache {
+    entries: Mutex<HashMap<PathBuf, (i64, u64, Result<Arc<Fields>, String>)>>,
+}
+
+impl ParseCache {
+    fn fields(&self, path: &Path, modified: i64, size: u64) -> Result<Arc<Fields>, String> {
+        if let Some((m, s, parsed)) = self.entries.lock().get(path)
+            && *m == modified
+            && *s == size
+        {
+            return parsed.clone();
+        }
+        let parsed = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| txt::parse_bytes(&bytes).map_err(|e| e.to_string()))
+            .map(Arc::new);
+        self.entries.lock().insert(path.to_owned(), (modified, size, parsed.clone()));
+        parsed
+    }
+}
+
+/// One directory entry with the facts a scan needs.
+struct Entry {
+    name: String,
+    path: PathBuf,
+    is_dir: bool,
+    size: u64,
+    modified: i64,
+}
+
+fn list_dir(dir: &Path) -> Vec<Entry> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut entries: Vec<Entry> = read
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let meta = std::fs::metadata(e.path()).ok()?;
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            Some(Entry { name, path: e.path(), is_dir: meta.is_dir(), size: meta.len(), modified })
+        })
+        .collect();
+    entries.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+    entries
+}
+
+/// Builds the snapshot. `languages` is on when the `languages` option is.
+pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
+    let mut scanner = Scanner { cache, site: Site::default(), codes: Vec::new() };
+    if languages {
+        scanner.site.languages = read_languages(&roots.languages, &mut scanner.site.problems);
+        scanner.codes = scanner.site.languages.iter().map(|l| l.code.clone()).collect();
+    }
+    let top = list_dir(&roots.content);
+    let (content, files) = scanner.contents_and_files(&top, None);
+    scanner.site.content = content.into_iter().filter(|(t, _)| t == "site").map(|(_, c)| c).next().unwrap_or_default();
+    scanner.site.files = files;
+    let (children, drafts) = scanner.child_pages(&top, None, "");
+    scanner.site.children = children;
+    scanner.site.drafts = drafts;
+    scanner.site.users = scanner.users(&roots.accounts);
+    scanner.site
+}
+
+struct Scanner<'a> {
+    cache: &'a ParseCache,
+    site: Site,
+    /// Language codes on a multi-language site, else empty.
+    codes: Vec<String>,
+}
+
+impl Scanner<'_> {
+    /// Splits `name.txt` / `name.<code>.txt` into `(name, code)`.
+    fn content_name<'n>(&self, filename: &'n str) -> Option<(&'n str, &'n str)> {
+        let stem = filename.strip_suffix(".txt")?;
+        if self.codes.is_empty() {
+            return Some((stem, ""));
+        }
+        let (name, code) = stem.rsplit_once('.')?;
+        self.codes.iter().any(|c| c == code).then_some((name, code))
+    }
+
+    fn parse(&mut self, entry: &Entry) -> Option<Arc<Fields>> {
+        match self.cache.fields(&entry.path, entry.modified, entry.size) {
+            Ok(fields) => Some(fields),
+            Err(message) => {
+                self.site.problems.push(Problem { path: entry.path.clone(), line: None, message });
+                None
+            }
+        }
+    }
+
+    /// The content files (by template name) and the files of one folder.
+    fn contents_and_files(&mut self, entries: &[Entry], _owner: Option<PageRef>) -> (Vec<(String, Translated)>, Vec<File>) {
+        let file_names: Vec<&str> = entries
+            .iter()
+            .filter(|e| !e.is_dir && is_model_file(&e.name))
+            .map(|e| e.name.as_str())
+            .collect();
+        let mut contents: Vec<(String, Translated)> = Vec::new();
+        let mut metas: HashMap<String, Translated> = HashMap::new();
+        for entry in entries.iter().filter(|e| !e.is_dir && !is_ignored(&e.name)) {
+            let Some((name, code)) = self.content_name(&entry.name) else { continue };
+            let (name, code) = (name.to_owned(), code.to_owned());
+            let Some(fields) = self.parse(entry) else { continue };
+            if file_names.contains(&name.as_str()) {
+                metas.entry(name).or_default().insert(code, fields);
+            } else if let Some((_, t)) = contents.iter_mut().find(|(n, _)| *n == name) {
+                t.insert(code, fields);
+            } else {
+                contents.push((name, Translated::from([(code, fields)])));
+            }
+        }
+        let files = entries
+            .iter()
+            .filter(|e| !e.is_dir && is_model_file(&e.name))
+            .map(|e| file_from(e, metas.remove(&e.name).unwrap_or_default()))
+            .collect();
+        (contents, files)
+    }
+
+    /// Reads the page folders among `entries`; returns (children, drafts).
+    fn child_pages(&mut self, entries: &[Entry], parent: Option<PageRef>, parent_id: &str) -> (Vec<PageRef>, Vec<PageRef>) {
+        let mut children = Vec::new();
+        let mut drafts = Vec::new();
+        for entry in entries.iter().filter(|e| e.is_dir) {
+            if entry.name == "_drafts" {
+                for draft in list_dir(&entry.path).iter().filter(|e| e.is_dir && !is_ignored(&e.name)) {
+                    if let Some(r) = self.page(draft, parent, parent_id, true) {
+                        drafts.push(r);
+                    }
+                }
+            } else if !is_ignored(&entry.name)
+                && let Some(r) = self.page(entry, parent, parent_id, false)
+            {
+                children.push(r);
+            }
+        }
+        (children, drafts)
+    }
+
+    fn page(&mut self, entry: &Entry, parent: Option<PageRef>, parent_id: &str, draft: bool) -> Option<PageRef> {
+        let (num, slug) = if draft { (None, entry.name.clone()) } else { split_num(&entry.name) };
+        if slug.is_empty() {
+            return None;
+        }
+        let id = if parent_id.is_empty() { slug.clone() } else { format!("{parent_id}/{slug}") };
+        let status = match (draft, num) {
+            (true, _) => Status::Draft,
+            (false, Some(_)) => Status::Listed,
+            (false, None) => Status::Unlisted,
+        };
+        let entries = list_dir(&entry.path);
+        let (contents, files) = self.contents_and_files(&entries, None);
+        let modified = entries.iter().filter(|e| e.name.ends_with(".txt")).map(|e| e.modified).max().unwrap_or(entry.modified);
+        // The last content file in natural order names the template.
+        let (template, content) = contents.into_iter().last().unwrap_or_else(|| ("default".into(), Translated::new()));
+        let me = self.site.pages.len();
+        self.site.pages.push(Page {
+            id: id.clone(),
+            slug,
+            num,
+            status,
+            template,
+            dir: entry.path.clone(),
+            parent,
+            children: Vec::new(),
+            drafts: Vec::new(),
+            files,
+            content,
+            modified,
+        });
+        self.site.by_id.entry(id.clone()).or_insert(me);
+        let (children, drafts) = self.child_pages(&entries, Some(me), &id);
+        self.site.pages[me].children = children;
+        self.site.pages[me].drafts = drafts;
+        Some(me)
+    }
+
+    fn users(&mut self, accounts: &Path) -> Vec<User> {
+        let mut users = Vec::new();
+        for entry in list_dir(accounts).iter().filter(|e| e.is_dir && !e.name.starts_with('.')) {
+            match self.user(entry) {
+                Ok(Some(user)) => users.push(user),
+                Ok(None) => {}
+                Err(problem) => self.site.problems.push(problem),
+            }
+        }
+        users
+    }
+
+    fn user(&mut self, entry: &Entry) -> Result<Option<User>, Problem> {
+        let index = entry.path.join("index.php");
+        let Ok(source) = std::fs::read_to_string(&index) else { return Ok(None) };
+        let problem = |line, message: String| Problem { path: index.clone(), line, message };
+        let value = php::parse_return_file(&source).map_err(|e| problem(Some(e.line), e.message.clone()))?;
+        let PhpValue::Array(array) = value else {
+            return Err(problem(None, "the account file does not return an array".into()));
+        };
+        let text = |key: &str| array.0.iter().find(|(k, _)| *k == PhpKey::Str(key.into())).and_then(|(_, v)| match v {
+            PhpValue::Str(s) => Some(s.clone()),
+            _ => None,
+        });
+        let email = text("email").unwrap_or_default().trim().to_lowercase();
+        let entries = list_dir(&entry.path);
+        let htpasswd = entries.iter().find(|e| e.name == ".htpasswd");
+        let (password_hash, secrets) = match htpasswd.and_then(|e| std::fs::read_to_string(&e.path).ok()) {
+            Some(text) => split_htpasswd(&text),
+            None => (text("password").unwrap_or_default(), Default::default()),
+        };
+        let (contents, files) = self.contents_and_files(&entries, None);
+        let content = contents.into_iter().find(|(n, _)| n == "user").map(|(_, c)| c).unwrap_or_default();
+        let avatar = files.into_iter().find(|f| f.name() == "profile");
+        Ok(Some(User {
+            id: entry.name.clone(),
+            email,
+            language: text("language").unwrap_or_else(|| "en".into()),
+            name: text("name"),
+            role: text("role").unwrap_or_else(|| "nobody".into()),
+            dir: entry.path.clone(),
+            password_hash,
+            password_modified: htpasswd.map(|e| e.modified),
+            secrets,
+            content,
+            avatar,
+        }))
+    }
+}
+
+fn split_htpasswd(text: &str) -> (String, serde_json::Map<String, serde_json::Value>) {
+    let mut lines = text.splitn(2, '\n');
+    let hash = lines.next().unwrap_or_default().trim().to_owned();
+    let secrets = lines
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    (hash, secrets)
+}
+
+fn file_from(entry: &Entry, meta: Translated) -> File {
+    let extension = entry.name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+    let dimensions = if media::type_for(&extension) == "image" { media::image_size(&entry.path) } else { None };
+    File {
+        filename: entry.name.clone(),
+        path: entry.path.clone(),
+        extension,
+        size: entry.size,
+        modified: entry.modified,
+        dimensions,
+        meta,
+    }
+}
+
+fn is_ignored(name: &str) -> bool {
+    name.starts_with('.') || (name.starts_with('_') && name != "_drafts") || IGNORED.contains(&name)
+}
+
+/// Plain files that are page files: not content, not markup, not PHP.
+fn is_model_file(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    !is_ignored(name) && ![".txt", ".htm", ".html", ".php"].iter().any(|ext| lower.ends_with(ext))
+}
+
+/// `1_notes` → (1, notes); `about` → (None, about). Kirby casts the prefix to
+/// an integer, so a non-numeric prefix (`foo_bar`) gives num 0.
+fn split_num(name: &str) -> (Option<i64>, String) {
+    match name.find('_') {
+        Some(at) if at > 0 => {
+            let prefix = &name[..at];
+            let digits: String = prefix.chars().take_while(|c| c.is_ascii_digit()).collect();
+            (Some(digits.parse().unwrap_or(0)), name[at + 1..].to_owned())
+        }
+        _ => (None, name.to_owned()),
+    }
+}
+
+fn read_languages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Language> {
+    let mut languages = Vec::new();
+    for entry in list_dir(dir).iter().filter(|e| e.name.ends_with(".php")) {
+        let parsed = std::fs::read_to_string(&entry.path)
+            .map_err(|e| (None, e.to_string()))
+            .and_then(|src| php::parse_return_file(&src).map_err(|e| (Some(e.line), e.message.clone())));
+        match parsed {
+            Ok(value) => languages.push(language_from(&entry.name, &value)),
+            Err((line, message)) => problems.push(Problem { path: entry.path.clone(), line, message }),
+        }
+    }
+    languages.sort_by(|a, b| a.code.cmp(&b.code));
+    languages
+}
+
+fn language_from(filename: &str, value: &PhpValue) -> Language {
+    let json = php_to_json(value);
+    let code = json["code"].as_str().map(str::to_owned).unwrap_or_else(|| filename.trim_end_matches(".php").to_owned());
+    Language {
+        name: json["name"].as_str().unwrap_or(&code).to_owned(),
+        default: json["default"].as_bool().unwrap_or(false),
+        direction: json["direction"].as_str().filter(|d| *d == "rtl").unwrap_or("ltr").to_owned(),
+        locale: json.get("locale").cloned().unwrap_or(serde_json::Value::Null),
+        url: json["url"].as_str().map(str::to_owned),
+        rules: json.get("slugs").cloned().unwrap_or(serde_json::Value::Array(Vec::new())),
+        code,
+    }
+}
+
+/// A PHP value as JSON; arrays with keys 0..n become lists, `LC_*` keys their numbers.
+pub fn php_to_json(value: &PhpValue) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        PhpValue::Null | PhpValue::Dynamic { .. } => Value::Null,
+        PhpValue::Bool(b) => Value::Bool(*b),
+        PhpValue::Int(i) => Value::from(*i),
+        PhpValue::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        PhpValue::Str(s) => Value::String(s.clone()),
+        PhpValue::Array(array) => {
+            let is_list = array.0.iter().enumerate().all(|(i, (k, _))| *k == PhpKey::Int(i as i64));
+            if is_list && !array.0.is_empty() {
+                Value::Array(array.0.iter().map(|(_, v)| php_to_json(v)).collect())
+            } else if array.0.is_empty() {
+                Value::Array(Vec::new())
+            } else {
+                let map = array.0.iter().map(|(k, v)| {
+                    let key = match k {
+                        PhpKey::Int(i) => i.to_string(),
+                        PhpKey::Str(s) => s.clone(),
+                    };
+                    (key, php_to_json(v))
+                });
+                Value::Object(map.collect())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sorting_numbers() {
+        assert_eq!(split_num("1_notes"), (Some(1), "notes".into()));
+        assert_eq!(split_num("20230421_across"), (Some(20230421), "across".into()));
+        assert_eq!(split_num("about"), (None, "about".into()));
+        assert_eq!(split_num("foo_bar"), (Some(0), "bar".into()));
+        assert_eq!(split_num("_x"), (None, "_x".into()));
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn reads_a_small_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("site.txt"), "Title: Site");
+        write(&c.join("1_blog/blog.txt"), "Title: Blog");
+        write(&c.join("1_blog/2_b/note.txt"), "Title: B");
+        write(&c.join("1_blog/10_a/note.txt"), "Title: A");
+        write(&c.join("1_blog/_drafts/wip/note.txt"), "Title: WIP");
+        write(&c.join("1_blog/photo.jpg"), "x");
+        write(&c.join("1_blog/photo.jpg.txt"), "Alt: a photo");
+        write(&c.join("about/about.txt"), "Title: About");
+        let site = scan(&Roots::for_site(dir.path()), false, &ParseCache::default());
+        assert_eq!(site.content[""].get("title"), Some("Site"));
+        let blog = site.page("blog").unwrap();
+        assert_eq!((blog.num, blog.status, blog.template.as_str()), (Some(1), Status::Listed, "blog"));
+        let ids: Vec<&str> = blog.children.iter().map(|&r| site.pages[r].id.as_str()).collect();
+        assert_eq!(ids, ["blog/b", "blog/a"]);
+        assert_eq!(site.page("blog/wip").unwrap().status, Status::Draft);
+        assert_eq!(blog.files.len(), 1);
+        assert_eq!(blog.files[0].meta[""].get("alt"), Some("a photo"));
+        assert_eq!(site.page("about").unwrap().status, Status::Unlisted);
+    }
+}
