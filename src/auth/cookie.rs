@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-/// Kirby's default `cookie.key`.
+/// Kirby's default `cookie.key`; an empty `cookie.key` option also means this default.
 pub const DEFAULT_COOKIE_KEY: &str = "KirbyHttpCookieKey";
 
 /// Kirby's default `session.cookieName`.
@@ -150,6 +150,8 @@ mod tests {
         assert_eq!(verify("", DEFAULT_COOKIE_KEY), None);
         assert_eq!(verify("+", DEFAULT_COOKIE_KEY), None);
         assert_eq!(verify("%ff%fe+x", DEFAULT_COOKIE_KEY), None, "not UTF-8");
+        let lossy = String::from_utf8_lossy(b"\xff+\xfe");
+        assert_eq!(verify(&lossy, DEFAULT_COOKIE_KEY), None);
         let huge = format!("{signed}{}", "a".repeat(MAX_COOKIE_VALUE_BYTES));
         assert_eq!(verify(&huge, DEFAULT_COOKIE_KEY), None);
     }

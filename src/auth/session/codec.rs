@@ -34,6 +34,10 @@ pub fn decode_file(token: &SessionToken, content: &[u8]) -> Option<SessionData> 
     }
     let newline = content.iter().position(|&b| b == b'\n')?;
     let (mac, payload) = (content.get(..newline)?, content.get(newline + 1..)?);
+    // Kirby trims the payload before checking it, so a file with stray whitespace at either
+    // end (a hand edit, an editor's final newline) still reads; a serialised array never
+    // starts or ends with whitespace itself.
+    let payload = php_trim(payload);
 
     let expected = sign(&token.key, payload);
     if !bool::from(expected.as_bytes().ct_eq(mac)) {
@@ -43,6 +47,20 @@ pub fn decode_file(token: &SessionToken, content: &[u8]) -> Option<SessionData> 
     // do not have this shape and are treated as "no session"; a PHP-issued old token presented
     // to Folio within those 30 s therefore counts as logged out.
     from_php(&phpser::unserialize(payload).ok()?)
+}
+
+/// PHP's `trim()`: strips spaces, tabs, newlines, carriage returns, NUL and vertical tabs.
+fn php_trim(bytes: &[u8]) -> &[u8] {
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\0' | 0x0b);
+    let start = bytes
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |last| last + 1);
+    bytes.get(start..end).unwrap_or_default()
 }
 
 fn sign(key: &str, payload: &[u8]) -> String {
@@ -189,6 +207,17 @@ mod tests {
     fn writes_byte_for_byte_what_kirby_writes() {
         let data = decode_file(&token(), kirby_file().as_bytes()).expect("authentic file");
         assert_eq!(encode_file(&token(), &data), kirby_file());
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_ignored_like_kirby() {
+        let padded = format!(
+            "{}\n\r\n {KIRBY_PAYLOAD}\n",
+            sign(KEY, KIRBY_PAYLOAD.as_bytes())
+        );
+        assert!(decode_file(&token(), padded.as_bytes()).is_some());
+        assert_eq!(php_trim(b" \t\0\x0b\r\n"), b"");
+        assert_eq!(php_trim(b" a b "), b"a b");
     }
 
     #[test]
