@@ -130,3 +130,6 @@ fn template_error(name: &str, source: minijinja::Error) -> RenderError {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod site_tests;
