@@ -29,7 +29,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
@@ -71,6 +71,10 @@ impl Default for Limits {
 
 /// How long in-flight connections get to finish once shutdown was asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often an HTTP/2 connection is pinged, and how long the answer may take.
+const H2_PING_INTERVAL: Duration = Duration::from_secs(30);
+const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// hyper refuses a read buffer smaller than this (it panics below it).
 const MIN_HTTP1_BUFFER: usize = 8192;
@@ -181,9 +185,14 @@ fn http_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(limits.max_header_bytes.max(MIN_HTTP1_BUFFER));
+    // Pings find HTTP/2 peers that vanished without closing the connection.
+    // FIXME: an idle HTTP/2 client that answers pings keeps its connection slot; there is no
+    // idle timeout for HTTP/2 connections yet.
     builder
         .http2()
         .timer(TokioTimer::new())
+        .keep_alive_interval(H2_PING_INTERVAL)
+        .keep_alive_timeout(H2_PING_TIMEOUT)
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     builder
 }
@@ -271,6 +280,12 @@ impl Server {
     }
 
     /// Runs hyper on an established (plain or TLS) stream.
+    ///
+    /// hyper's own header timeout starts only once it knows the protocol, and
+    /// telling HTTP/1 from HTTP/2 waits for the client's first bytes, so a
+    /// client that connects and stays silent would hold its slot forever. The
+    /// connection therefore also has to produce its first request within the
+    /// header read timeout; after that hyper's timeouts take over.
     async fn serve_io<IO>(
         &self,
         io: IO,
@@ -279,15 +294,32 @@ impl Server {
     ) where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        let first_request = Arc::new(Notify::new());
         let router = self.router.clone();
         let request_timeout = self.limits.request_timeout;
+        let seen = first_request.clone();
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            seen.notify_one();
             handle_request(router.clone(), conn, request_timeout, request)
         });
         let connection = self
             .http
             .serve_connection_with_upgrades(TokioIo::new(io), service);
-        if let Err(err) = watcher.watch(connection.into_owned()).await {
+        let connection = watcher.watch(connection.into_owned());
+        tokio::pin!(connection);
+
+        let first = tokio::time::timeout(self.limits.header_read_timeout, first_request.notified());
+        let result = tokio::select! {
+            result = &mut connection => result,
+            arrived = first => match arrived {
+                Ok(()) => connection.await,
+                Err(_) => {
+                    tracing::debug!(peer.addr = %conn.peer, "no request within the header timeout");
+                    return;
+                }
+            },
+        };
+        if let Err(err) = result {
             tracing::debug!(peer.addr = %conn.peer, error = %err, "connection ended with an error");
         }
     }

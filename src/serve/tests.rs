@@ -280,6 +280,45 @@ async fn connections_beyond_the_limit_wait_for_a_free_slot() {
 }
 
 #[tokio::test]
+async fn silent_connection_is_closed_after_the_header_timeout() {
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = Running::start(None, limits).await;
+
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buffer)).await;
+
+    // Closed by the server (EOF or reset), and well before our own 5 s guard.
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = Running::start(None, limits).await;
+
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = idle.read(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+
+    // The connection stays open for a next request, but not forever.
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut answer)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    server.shut_down().await;
+}
+
+#[tokio::test]
 async fn shutdown_stops_accepting_and_ends_run() {
     let server = Running::start(None, Limits::default()).await;
     let addr = server.addr;
