@@ -76,14 +76,14 @@ impl App {
 fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::InvalidPermissions> {
     let mut roles = Vec::new();
     for blueprint in blueprints.roles() {
-        let name = blueprint.name.trim_start_matches("users/").to_owned();
-        let permissions = blueprint.permissions.as_ref().map(yaml_to_json);
-        let permissions = Permissions::from_blueprint(permissions.as_ref())?;
+        let name = blueprint.role_name().to_owned();
+        if name == "admin" && blueprint.permissions.is_none() {
+            roles.push(Role::admin());
+            continue;
+        }
+        let permissions = Permissions::from_blueprint(blueprint.permissions.as_ref())?;
         let title = if blueprint.title.is_empty() { ucfirst(&name) } else { blueprint.title.clone() };
         roles.push(Role { name, title, description: blueprint.description.clone(), permissions });
-    }
-    if !roles.iter().any(|r| r.is_admin()) {
-        roles.push(Role::admin());
     }
     roles.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(roles)
@@ -92,8 +92,4 @@ fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::Invalid
 fn ucfirst(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-pub fn yaml_to_json(value: &serde_yaml::Value) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }

@@ -1,1 +1,125 @@
-fn main() {}
+//! The `folio` command: `folio serve` runs the server, `folio check` reads a
+//! whole site and reports every file it cannot use.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use folio::app::App;
+use folio::serve::{Limits, TlsFiles};
+
+#[derive(Parser)]
+#[command(name = "folio", version, about = "Serves a Kirby 4 site folder and answers Kirby's REST API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve a site (the bundled demo site when no --root is given).
+    Serve {
+        /// The site folder: the one holding `content/` and `site/`.
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// PEM certificate chain; with --tls-key, Folio speaks HTTPS itself.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// How often the site folder is rescanned for changes made by hand, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        rescan_ms: u64,
+    },
+    /// Read a whole site and report every file that cannot be parsed.
+    Check {
+        #[arg(long)]
+        root: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Serve { root, listen, tls_cert, tls_key, rescan_ms } => {
+            let tls = tls_cert.zip(tls_key).map(|(cert, key)| TlsFiles { cert, key });
+            serve(root.unwrap_or_else(demo_root), listen, tls, Duration::from_millis(rescan_ms))
+        }
+        Command::Check { root } => check(root),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("folio: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The demo site: `./demo` when run from the repository, else the copy
+/// next to the sources the binary was built from.
+fn demo_root() -> PathBuf {
+    let local = PathBuf::from("demo");
+    if local.join("content").is_dir() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo") }
+}
+
+fn serve(root: PathBuf, listen: SocketAddr, tls: Option<TlsFiles>, rescan: Duration) -> anyhow::Result<ExitCode> {
+    let app = App::open(&root)?;
+    app.store.watch(rescan);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let router = folio::api::router(app);
+        folio::serve::serve(router, listen, tls, Limits::default(), shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+fn check(root: PathBuf) -> anyhow::Result<ExitCode> {
+    let app = App::open(&root)?;
+    let site = app.store.site();
+    let problems: Vec<_> = site.problems.iter().chain(&app.blueprint_problems).collect();
+    for problem in &problems {
+        match problem.line {
+            Some(line) => println!("{}:{line}: {}", problem.path.display(), problem.message),
+            None => println!("{}: {}", problem.path.display(), problem.message),
+        }
+    }
+    println!(
+        "{} pages, {} users, {} problem(s)",
+        site.pages.len(),
+        site.users.len(),
+        problems.len()
+    );
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::call::Call;
+use crate::blueprint::NumScheme;
 use crate::perm::decide;
 use crate::store::{File, PageRef, Status, User};
 
@@ -29,14 +30,11 @@ fn is_error(call: &Call, page: PageRef) -> bool {
     call.site.pages[page].id == call.app.config.error
 }
 
-/// Templates a page's parent allows for its children.
-fn sibling_templates(call: &Call, page: PageRef) -> usize {
-    let parent = call.site.pages[page].parent;
-    let blueprint = match parent {
-        Some(p) => call.app.blueprints.page(&call.site.pages[p].template),
-        None => call.app.blueprints.site(),
-    };
-    blueprint.child_templates(None).len()
+/// The templates a page may switch between (its own included).
+fn template_choices(call: &Call, page: PageRef) -> usize {
+    let template = &call.site.pages[page].template;
+    let blueprints = &call.app.blueprints;
+    blueprints.page_template_choices(blueprints.page(template), template).len()
 }
 
 pub fn page_can(call: &Call, page: PageRef, action: &str) -> bool {
@@ -44,10 +42,10 @@ pub fn page_can(call: &Call, page: PageRef, action: &str) -> bool {
     let hard_rule = match action {
         "changeSlug" | "delete" | "move" => !is_home(call, page) && !is_error(call, page),
         "changeStatus" => !is_error(call, page),
-        "changeTemplate" => !is_error(call, page) && sibling_templates(call, page) > 1,
+        "changeTemplate" => !is_error(call, page) && template_choices(call, page) > 1,
         "sort" => {
             let blueprint = call.app.blueprints.page(&p.template);
-            !is_error(call, page) && p.status == Status::Listed && blueprint.num.is_default()
+            !is_error(call, page) && p.status == Status::Listed && blueprint.num == NumScheme::Default
         }
         _ => true,
     };

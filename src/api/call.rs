@@ -153,7 +153,7 @@ fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResul
             let session_user = call.session.user(&call.site).cloned();
             if route.auth {
                 let expected = call.session.expected_csrf(app, call.now);
-                if !crate::auth::csrf::matches(&expected, given.as_deref()) {
+                if !crate::auth::csrf::matches(Some(&expected), given.as_deref()) {
                     return Err(ApiError::unauthenticated());
                 }
             }

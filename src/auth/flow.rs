@@ -8,8 +8,8 @@
 use crate::api::error::{ApiError, Class};
 use crate::app::App;
 use crate::auth::basic::{AuthHeader, parse_authorization};
-use crate::auth::session::{SessionData, SessionStore, SessionToken, SessionValue};
-use crate::auth::{cookie, csrf, password};
+use crate::auth::session::{SessionData, SessionLifetimes, SessionStore, SessionToken, SessionValue};
+use crate::auth::{cookie, password};
 use crate::store::{Site, User};
 
 const USER_ID: &str = "kirby.userId";
@@ -35,7 +35,7 @@ impl SessionState {
             .and_then(|raw| cookie::verify(raw, &app.config.cookie_key))
             .and_then(|token| SessionToken::parse(&token))
             .filter(|token| token.expiry > now);
-        let data = token.as_ref().and_then(|t| app.sessions.load(t).ok().flatten());
+        let data = token.as_ref().and_then(|t| app.sessions.load(t, now).ok().flatten());
         SessionState { token, data, set_cookies: Vec::new(), secure }
     }
 
@@ -54,7 +54,7 @@ impl SessionState {
         let value = cookie::sign(&token.to_string(), &app.config.cookie_key);
         self.set_cookies.push(cookie::set_cookie_header(
             &app.config.session.cookie_name,
-            &cookie::encode_for_header(&value),
+            &value,
             token.expiry,
             now,
             "/",
@@ -81,7 +81,7 @@ impl SessionState {
         if let Some(SessionValue::Str(stored)) = self.data.as_ref().and_then(|d| d.get(CSRF)) {
             return stored.clone();
         }
-        self.token.as_ref().map(|t| csrf::derive_token(app.csrf_secret.bytes(), &t.id)).unwrap_or_default()
+        self.token.as_ref().map(|t| app.csrf_secret.derive(&t.id)).unwrap_or_default()
     }
 
     /// The logged-in user of this session. A password changed after the
@@ -105,11 +105,11 @@ impl SessionState {
     /// token the client already holds, and a cookie for the new session.
     pub fn login(&mut self, app: &App, user: &User, long: bool, now: i64) -> Result<(), ApiError> {
         let csrf = self.session_csrf(app);
-        let lifetimes = &app.config.session;
+        let lifetimes = lifetimes(app);
         let mut data = if long {
-            SessionData::new_long(now, lifetimes.duration_long as i64)
+            SessionData::new_long(now, &lifetimes)
         } else {
-            SessionData::new_normal(now, lifetimes.duration_normal as i64, lifetimes.timeout as i64)
+            SessionData::new_normal(now, &lifetimes)
         };
         if !csrf.is_empty() && !app.config.panel.dev {
             data.set(CSRF, SessionValue::Str(csrf));
@@ -155,6 +155,15 @@ impl SessionState {
         {
             app.sessions.save(token, data).ok();
         }
+    }
+}
+
+fn lifetimes(app: &App) -> SessionLifetimes {
+    let options = &app.config.session;
+    SessionLifetimes {
+        normal: options.duration_normal as i64,
+        long: options.duration_long as i64,
+        timeout: options.timeout as i64,
     }
 }
 

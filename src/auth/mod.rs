@@ -19,3 +19,4 @@ pub use session::{
     FileSessionStore, SessionData, SessionError, SessionLifetimes, SessionStore, SessionToken,
     SessionValue,
 };
+pub mod flow;

@@ -9,12 +9,14 @@
 //! small template costs far less than the request around it.
 
 mod filters;
+mod pages;
 mod view;
 
 use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, ErrorKind, context};
 
+pub use pages::handle;
 pub use view::{Link, PageData, PageView, SiteData};
 
 /// Why a page could not be rendered.

@@ -34,7 +34,7 @@ pub fn require_csrf(call: &mut Call) -> ApiResult<()> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| call.query.get("csrf").map(str::to_owned));
-    if csrf::matches(&expected, given.as_deref()) {
+    if csrf::matches(Some(&expected), given.as_deref()) {
         Ok(())
     } else {
         Err(ApiError::message(Class::InvalidArgument, "Invalid CSRF token"))
