@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use fields::{Field, Fieldset};
-pub use items::{FileFacts, Owner, PageFacts, UserFacts, file_item, page_item, user_item};
+pub use items::{
+    FileFacts, ItemSettings, Owner, PageFacts, UserFacts, file_item, page_item, user_item,
+};
 pub use layout::Section;
 pub use model::{Blueprint, TemplateChoice};
 pub use options::{ModelOptions, NumScheme, OptionRule};
