@@ -72,6 +72,14 @@ impl ValueContext for Resolver<'_, '_> {
         time::OffsetDateTime::from_unix_timestamp(self.call.now).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
     }
 
+    fn model(&self) -> blueprint::Owner {
+        match self.owner {
+            Owner::Page(p) => blueprint::Owner::Page(self.call.site.pages[p].id.clone()),
+            Owner::Site => blueprint::Owner::Site,
+            Owner::User(id) => blueprint::Owner::User(id.to_owned()),
+        }
+    }
+
     fn file(&self, reference: &str) -> Option<FileFacts> {
         self.find_file(reference).map(|(owner, f)| self.file_facts(owner, f))
     }
