@@ -229,4 +229,4 @@ fn unescape(value: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
