@@ -266,3 +266,18 @@ mod tests {
         assert_eq!(body["message"], "Invalid CSRF token");
     }
 }
+
+impl From<crate::store::accounts::AccountError> for ApiError {
+    fn from(error: crate::store::accounts::AccountError) -> ApiError {
+        use crate::store::accounts::AccountError as E;
+        match error {
+            E::InvalidEmail => ApiError::keyed(Class::InvalidArgument, "error.user.email.invalid"),
+            E::Duplicate(email) => ApiError::keyed(Class::Duplicate, "error.user.duplicate").with("email", email),
+            E::PasswordTooShort => ApiError::keyed(Class::InvalidArgument, "error.user.password.invalid"),
+            E::PasswordTooLong => ApiError::keyed(Class::InvalidArgument, "error.user.password.excessive"),
+            E::InvalidLanguage => ApiError::keyed(Class::InvalidArgument, "error.user.language.invalid"),
+            E::Io(e) => ApiError::internal(format!("cannot write the account: {e}")),
+            E::Hash(e) => ApiError::internal(format!("cannot hash the password: {e}")),
+        }
+    }
+}

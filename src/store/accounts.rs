@@ -113,3 +113,16 @@ pub fn write_account(accounts: &Path, user: &NewUser) -> Result<String, AccountE
     }
     result.map(|()| id)
 }
+
+/// Validates and writes a new account, then returns it from the refreshed index.
+pub fn create_user(store: &super::Store, user: NewUser, language_ok: bool) -> Result<User, AccountError> {
+    let id = store.write(|site| {
+        validate(&user, &site.users, language_ok)?;
+        write_account(store.accounts_dir(), &user)
+    })?;
+    store
+        .site()
+        .user(&id)
+        .cloned()
+        .ok_or_else(|| AccountError::Io(std::io::Error::other("the new account cannot be read back")))
+}

@@ -9,7 +9,7 @@ use super::super::models::{content, site};
 use super::super::reply::Reply;
 use super::super::select;
 use super::pages::{by_status, collection, search_fields};
-use super::search::{SearchRequest, search};
+use super::search::{SearchRequest, search as run_search};
 use crate::format::txt;
 use crate::store::fsio::write_atomic;
 
@@ -29,20 +29,18 @@ pub fn children(call: &mut Call) -> ApiResult<Reply> {
 pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
     let pages = by_status(call, &call.site.children, &call.site.drafts)?;
     let request = SearchRequest::from_call(call);
-    let found = search(&request.query, pages, |&p| search_fields(call, p));
+    let found = run_search(&request.query, pages, |&p| search_fields(call, p));
     collection(call, found)
 }
 
 /// Searches every page of the site, drafts included.
-pub fn search_site(call: &mut Call) -> ApiResult<Reply> {
+pub fn search(call: &mut Call) -> ApiResult<Reply> {
     let pages: Vec<usize> =
         call.site.index(true).into_iter().filter(|&p| super::super::access::page_listable(call, p)).collect();
     let request = SearchRequest::from_call(call);
-    let found = search(&request.query, pages, |&p| search_fields(call, p));
+    let found = run_search(&request.query, pages, |&p| search_fields(call, p));
     collection(call, found)
 }
-
-pub use search_site as search;
 
 pub fn blueprints(call: &mut Call) -> ApiResult<Reply> {
     let section = call.query.get("section").map(str::to_owned);

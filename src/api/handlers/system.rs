@@ -10,6 +10,7 @@ use super::super::select;
 use super::auth::require_csrf;
 use crate::store::accounts::{NewUser, create_user};
 
+
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     let default_view = if call.actor.user.is_some() { "panel" } else { "login" };
     let selection = match (call.query.get("view"), call.query.get("select")) {
@@ -56,7 +57,8 @@ pub fn install(call: &mut Call) -> ApiResult<Reply> {
         language: text(call, "language").unwrap_or_else(|| "en".into()),
         role: "admin".into(),
     };
-    let created = create_user(call.app, new_user)?;
+    let language_ok = call.app.translations.exists(&new_user.language);
+    let created = create_user(&call.app.store, new_user, language_ok)?;
     call.site = call.app.store.site();
     call.session.login(call.app, &created, false, call.now)?;
     call.actor = Actor { role: call.app.role(&created.role), user: Some(created.clone()) };

@@ -53,7 +53,7 @@ const AUTH: &[(&str, Pick)] = &[
 ];
 
 /// Users as Kirby lists them: by username, then e-mail.
-pub fn sorted_users(call: &Call) -> Vec<&User> {
+pub fn sorted_users<'c>(call: &'c Call) -> Vec<&'c User> {
     let mut users: Vec<&User> = call.site.users.iter().collect();
     users.sort_by(|a, b| a.username().cmp(b.username()).then_with(|| a.email.cmp(&b.email)));
     users

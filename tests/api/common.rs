@@ -1,0 +1,122 @@
+//! Test helpers: a temp copy of the fixture site, the router called in
+//! process with `oneshot`, and a cookie jar per test client.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const CSRF: &str = "test-csrf-token";
+
+pub const ADMIN: (&str, &str) = ("admin@example.com", "fixture-admin-1");
+pub const EDITOR: (&str, &str) = ("editor@example.com", "fixture-editor-2");
+pub const CLIENT: (&str, &str) = ("client@example.com", "fixture-client-3");
+
+pub struct TestSite {
+    pub dir: tempfile::TempDir,
+    pub app: Arc<folio::app::App>,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+impl TestSite {
+    /// A fresh copy of `tests/fixtures/site` with `config` as its config.php body.
+    pub fn with_config(config: &str) -> TestSite {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"), dir.path());
+        let config_dir = dir.path().join("site/config");
+        std::fs::create_dir_all(&config_dir).unwrap();
+        std::fs::write(config_dir.join("config.php"), format!("<?php\n\nreturn [\n{config}\n];\n")).unwrap();
+        let app = folio::app::App::open(dir.path()).unwrap();
+        TestSite { dir, app }
+    }
+
+    /// The usual test config: a fixed CSRF token.
+    pub fn new() -> TestSite {
+        TestSite::with_config(&format!("'api' => ['csrf' => '{CSRF}'],"))
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn client(&self) -> Client {
+        Client { app: self.app.clone(), cookie: None }
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A client with a one-cookie jar.
+pub struct Client {
+    app: Arc<folio::app::App>,
+    cookie: Option<String>,
+}
+
+impl Client {
+    pub async fn send(&mut self, request: Request<Body>) -> Reply {
+        let mut request = request;
+        if let Some(cookie) = &self.cookie {
+            request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        }
+        let response = folio::api::router(self.app.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all("set-cookie") {
+            let pair = value.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = if pair.ends_with('=') || pair.contains("=deleted") { None } else { Some(pair) };
+        }
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let request = Request::get(path).header("x-csrf", CSRF).body(Body::empty()).unwrap();
+        self.send(request).await
+    }
+
+    pub async fn get_anonymous(&mut self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn json(&mut self, method: &str, path: &str, body: Value) -> Reply {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("x-csrf", CSRF)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn login(&mut self, (email, password): (&str, &str)) -> Reply {
+        let reply = self.json("POST", "/api/auth/login", serde_json::json!({"email": email, "password": password, "long": false})).await;
+        assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.text);
+        reply
+    }
+}
