@@ -9,6 +9,7 @@
 //! uses (storage.md §6), so account and language files round-trip byte for byte.
 
 mod parse;
+mod quoted;
 mod scan;
 mod write;
 

@@ -71,7 +71,7 @@ impl Fields {
         self.0.is_empty()
     }
 
-    /// Serialises these fields with [`write`].
+    /// Serialises these fields with [`write()`].
     pub fn to_text(&self) -> String {
         write(&self.0)
     }

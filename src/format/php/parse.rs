@@ -98,7 +98,10 @@ impl Parser<'_> {
         let primary = self.primary()?;
         self.cur.skip_trivia()?;
         let construct = match primary {
-            Primary::Value(value) if self.at_expression_end() => return Ok(value),
+            // A literal right after a literal is a missing comma; the caller says so.
+            Primary::Value(value) if self.at_expression_end() || self.at_literal() => {
+                return Ok(value);
+            }
             Primary::Value(_) => describe_operator(self.cur.rest()),
             Primary::Dynamic(construct) => construct,
         };
@@ -114,6 +117,10 @@ impl Parser<'_> {
             || matches!(self.cur.peek(), Some(b',' | b';' | b')' | b']' | b'}'))
             || self.cur.starts_with("=>")
             || self.cur.starts_with("?>")
+    }
+
+    fn at_literal(&self) -> bool {
+        matches!(self.cur.peek(), Some(b'\'' | b'"' | b'0'..=b'9'))
     }
 
     fn primary(&mut self) -> Result<Primary, PhpError> {
@@ -168,7 +175,7 @@ impl Parser<'_> {
             || (self.cur.peek() == Some(b'.')
                 && self.cur.peek_at(1).is_some_and(|b| b.is_ascii_digit()));
         if !digit_next {
-            return Ok(Primary::Dynamic("arithmetic".to_string()));
+            return Ok(Primary::Dynamic("arithmetic expression".to_string()));
         }
         let value = match self.cur.number()? {
             PhpValue::Int(number) if negative => PhpValue::Int(-number),
@@ -338,7 +345,7 @@ fn describe_operator(rest: &str) -> String {
         .take_while(|ch| ch.is_ascii_alphabetic())
         .collect();
     let described = match () {
-        _ if rest.starts_with("??") => "null coalescing",
+        _ if rest.starts_with("??") => "null coalescing expression",
         _ if rest.starts_with('?') => "conditional expression",
         _ if rest.starts_with("->") || rest.starts_with("?->") => "property or method access",
         _ if rest.starts_with("::") => "class member access",
@@ -346,7 +353,7 @@ fn describe_operator(rest: &str) -> String {
         _ if rest.starts_with(['<', '>']) => "comparison",
         _ if rest.starts_with("&&") || rest.starts_with("||") => "logical operation",
         _ if rest.starts_with('.') => "concatenation",
-        _ if rest.starts_with(['+', '-', '*', '/', '%']) => "arithmetic",
+        _ if rest.starts_with(['+', '-', '*', '/', '%']) => "arithmetic expression",
         _ if rest.starts_with(['|', '&', '^']) => "bitwise operation",
         _ if rest.starts_with(['[', '{']) => "array access",
         _ if rest.starts_with('(') => "call",

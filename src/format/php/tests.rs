@@ -235,7 +235,7 @@ fn describes_dynamic_constructs() {
     assert_eq!(dynamic("MY_CONST").1, "constant `MY_CONST`");
     assert_eq!(dynamic("__DIR__ . '/x'").1, "constant `__DIR__`");
     assert_eq!(dynamic("'a' . 'b'").1, "concatenation");
-    assert_eq!(dynamic("1 + 2").1, "arithmetic");
+    assert_eq!(dynamic("1 + 2").1, "arithmetic expression");
     assert_eq!(dynamic("Foo::BAR").1, "class constant `Foo::BAR`");
     assert_eq!(
         dynamic("\\Foo\\Bar::make(1)").1,
