@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use bytes::Bytes;
 
 use super::error::{ApiError, ApiResult, Class, ErrorContext};
-use super::reply::{self, Reply};
+use super::reply;
 use super::request::{Body, Query, effective_method, parse_query};
 use super::routes::{self, Route};
 use crate::app::App;

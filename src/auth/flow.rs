@@ -111,6 +111,10 @@ impl SessionState {
         } else {
             SessionData::new_normal(now, &lifetimes)
         };
+        if app.config.session.timeout.is_none() {
+            data.timeout = None;
+            data.last_activity = None;
+        }
         if !csrf.is_empty() && !app.config.panel.dev {
             data.set(CSRF, SessionValue::Str(csrf));
         }
@@ -163,7 +167,7 @@ fn lifetimes(app: &App) -> SessionLifetimes {
     SessionLifetimes {
         normal: options.duration_normal as i64,
         long: options.duration_long as i64,
-        timeout: options.timeout as i64,
+        timeout: options.timeout.unwrap_or(0) as i64,
     }
 }
 
@@ -203,7 +207,7 @@ pub fn basic_user(app: &App, site: &Site, header: Option<&str>, is_https: bool) 
 // FIXME: login trials (`auth.trials`, `site/accounts/.logins`) and the random
 // delay after a failure are not implemented yet; issue 5 covers them.
 pub fn check_password<'s>(app: &App, site: &'s Site, email: &str, given: &str) -> Result<&'s User, ApiError> {
-    let debug = app.config.auth.debug_errors();
+    let debug = app.config.auth.debug == crate::config::AuthDebug::On;
     let fail = |real: ApiError| if debug { real } else { ApiError::invalid_login() };
     let user = site
         .user_by_email(email)
