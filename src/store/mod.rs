@@ -8,6 +8,7 @@
 //! through Folio rescan at once, so the next request sees them.
 
 pub mod accounts;
+pub mod content;
 pub mod fsio;
 pub mod media;
 pub mod model;

@@ -10,8 +10,7 @@ use super::super::reply::Reply;
 use super::super::select;
 use super::pages::{by_status, collection, search_fields};
 use super::search::{SearchRequest, search as run_search};
-use crate::format::txt;
-use crate::store::fsio::write_atomic;
+use crate::store::content::{content_path, write_fields};
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     if !site_can(call, "access") {
@@ -89,15 +88,11 @@ pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
 /// Writes one field of the site's content file in the current language.
 fn write_site_field(call: &mut Call, key: &str, value: &str) -> ApiResult<()> {
     let code = call.language.as_ref().map(|l| l.code.clone());
-    let path = match &code {
-        Some(code) => call.app.store.content_dir().join(format!("site.{code}.txt")),
-        None => call.app.store.content_dir().join("site.txt"),
-    };
+    let path = content_path(call.app.store.content_dir(), "site", code.as_deref());
     let written = call.app.store.write(|site| {
         let mut fields = site.content.get(code.as_deref().unwrap_or("")).map(|f| (**f).clone()).unwrap_or_default();
         fields.set(key, value.to_owned());
-        let pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        write_atomic(&path, txt::write(&pairs).as_bytes())
+        write_fields(&path, &fields)
     });
     written.map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
     call.site = call.app.store.site();
