@@ -1,3 +1,5 @@
+#![allow(dead_code)] // each test module uses a different part of the helpers
+
 //! Test helpers: a temp copy of the fixture site, the router called in
 //! process with `oneshot`, and a cookie jar per test client.
 

@@ -1,0 +1,30 @@
+//! Reading pages, the site and users.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::common::{ADMIN, TestSite};
+
+#[tokio::test]
+async fn anonymous_reads_are_refused_with_kirbys_envelope() {
+    let site = TestSite::new();
+    let reply = site.client().get_anonymous("/api/pages/projects").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.json(),
+        json!({"status": "error", "message": "Unauthenticated", "code": 401, "key": "error.auth", "details": []})
+    );
+}
+
+#[tokio::test]
+async fn a_page_reads_in_the_model_envelope() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let reply = client.get("/api/pages/projects+lighthouse?select=id,num,status,template").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        reply.json(),
+        json!({"code": 200, "data": {"id": "projects/lighthouse", "num": 1, "status": "listed", "template": "project"}, "status": "ok", "type": "model"})
+    );
+}
