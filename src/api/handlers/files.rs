@@ -7,7 +7,7 @@ use super::super::models::file::{self, Owner, VIEWS};
 use super::super::reply::{Reply, paginate};
 use super::super::select;
 use super::find_page;
-use super::search::{SearchRequest, search as run_search};
+use super::search::{SearchRequest, Searchable};
 use super::users::find_user;
 use crate::store::model::fields_for;
 
@@ -54,12 +54,12 @@ pub fn list(call: &mut Call) -> ApiResult<Reply> {
 pub fn search(call: &mut Call) -> ApiResult<Reply> {
     let key = owner(call, &call.arg(0).to_owned())?;
     let owner = as_owner(&key);
-    let request = SearchRequest::from_call(call);
-    let found = run_search(&request.query, file::listable(call, owner), |f| {
+    let found = SearchRequest::from_call(call).run(file::listable(call, owner), |f| {
         let fields = fields_for(&f.meta, call.language.as_ref(), call.site.default_language());
-        let mut values: Vec<String> = fields.iter().map(|(_, v)| v.to_owned()).collect();
-        values.push(f.filename.clone());
-        values
+        let mut values: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let id = file::id(call, owner, f);
+        values.push(("id".into(), id.clone()));
+        Searchable { id, values, is_page: false }
     });
     collection(call, owner, found)
 }

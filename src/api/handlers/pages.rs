@@ -9,7 +9,7 @@ use super::super::models::{content, page};
 use super::super::reply::{Reply, paginate};
 use super::super::select;
 use super::find_page;
-use super::search::{SearchRequest, search};
+use super::search::{SearchRequest, Searchable};
 use crate::store::model::fields_for;
 use crate::store::{PageRef, Status};
 
@@ -49,21 +49,20 @@ pub fn children(call: &mut Call) -> ApiResult<Reply> {
     collection(call, pages)
 }
 
-/// The fields a page search looks at: every content field and the id.
-pub fn search_fields(call: &Call, page: PageRef) -> Vec<String> {
+/// What a page search looks at: every content field and the id.
+pub fn searchable(call: &Call, page: PageRef) -> Searchable {
     let p = &call.site.pages[page];
     let fields = fields_for(&p.content, call.language.as_ref(), call.site.default_language());
-    let mut values: Vec<String> = fields.iter().map(|(_, v)| v.to_owned()).collect();
-    values.push(p.id.clone());
-    values
+    let mut values: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    values.push(("id".into(), p.id.clone()));
+    Searchable { id: p.id.clone(), values, is_page: true }
 }
 
 pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
     let parent = find_page(call, &call.arg(0).to_owned())?;
     let p = &call.site.pages[parent];
     let pages = by_status(call, &p.children, &p.drafts)?;
-    let request = SearchRequest::from_call(call);
-    let found = search(&request.query, pages, |&page| search_fields(call, page));
+    let found = SearchRequest::from_call(call).run(pages, |&page| searchable(call, page));
     collection(call, found)
 }
 

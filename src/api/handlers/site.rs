@@ -8,8 +8,8 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::{content, site};
 use super::super::reply::Reply;
 use super::super::select;
-use super::pages::{by_status, collection, search_fields};
-use super::search::{SearchRequest, search as run_search};
+use super::pages::{by_status, collection, searchable};
+use super::search::SearchRequest;
 use crate::store::content::{content_path, write_fields};
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
@@ -27,8 +27,7 @@ pub fn children(call: &mut Call) -> ApiResult<Reply> {
 
 pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
     let pages = by_status(call, &call.site.children, &call.site.drafts)?;
-    let request = SearchRequest::from_call(call);
-    let found = run_search(&request.query, pages, |&p| search_fields(call, p));
+    let found = SearchRequest::from_call(call).run(pages, |&p| searchable(call, p));
     collection(call, found)
 }
 
@@ -36,8 +35,7 @@ pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
 pub fn search(call: &mut Call) -> ApiResult<Reply> {
     let pages: Vec<usize> =
         call.site.index(true).into_iter().filter(|&p| super::super::access::page_listable(call, p)).collect();
-    let request = SearchRequest::from_call(call);
-    let found = run_search(&request.query, pages, |&p| search_fields(call, p));
+    let found = SearchRequest::from_call(call).run(pages, |&p| searchable(call, p));
     collection(call, found)
 }
 

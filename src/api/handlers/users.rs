@@ -9,7 +9,7 @@ use super::super::models::{file, role, user};
 use super::super::reply::{Reply, paginate};
 use super::super::select;
 use super::roles::assignable;
-use super::search::SearchRequest;
+use super::search::{SearchRequest, Searchable};
 use crate::store::User;
 
 /// The user a route names: `account` is the caller; an id, or anything with
@@ -37,15 +37,19 @@ pub fn list(call: &mut Call) -> ApiResult<Reply> {
     collection(call, users)
 }
 
+/// Searches users in folder order, as Kirby's unsorted user collection is.
 pub fn search(call: &mut Call) -> ApiResult<Reply> {
-    let users: Vec<&User> = user::sorted_users(call).into_iter().filter(|u| user_listable(call, u)).collect();
-    let request = SearchRequest::from_call(call);
-    let found = super::search::search(&request.query, users, |u| {
-        let mut values = vec![u.id.clone(), u.email.clone(), u.role.clone(), u.name.clone().unwrap_or_default()];
-        if let Some(fields) = u.content.get("") {
-            values.extend(fields.iter().map(|(_, v)| v.to_owned()));
-        }
-        values
+    let users: Vec<&User> = call.site.users.iter().filter(|u| user_listable(call, u)).collect();
+    let found = SearchRequest::from_call(call).run(users, |u| {
+        let mut values: Vec<(String, String)> = match u.content.get("") {
+            Some(fields) => fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            None => Vec::new(),
+        };
+        values.push(("id".into(), u.id.clone()));
+        values.push(("name".into(), u.name.clone().unwrap_or_default()));
+        values.push(("email".into(), u.email.clone()));
+        values.push(("role".into(), u.role.clone()));
+        Searchable { id: u.id.clone(), values, is_page: false }
     });
     collection(call, found)
 }

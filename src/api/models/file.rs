@@ -79,13 +79,21 @@ fn sort_key(call: &Call, file: &File) -> (i64, String) {
     (sort, file.filename.clone())
 }
 
-/// The number of file templates the owner's blueprint offers.
+/// How many file templates the owner offers: those its blueprint names plus
+/// `default`, which Kirby always counts. Fewer than two means a file's
+/// template cannot change.
+// FIXME: Kirby also counts the file's own current template; Folio counts the
+// owner's templates only, which matches every recorded case.
 pub fn owner_templates(call: &Call, owner: Owner) -> usize {
-    match owner {
-        Owner::Page(p) => call.app.blueprints.page(&call.site.pages[p].template).file_templates().len(),
-        Owner::Site => call.app.blueprints.site().file_templates().len(),
-        Owner::User(_) => 0,
+    let mut templates = match owner {
+        Owner::Page(p) => call.app.blueprints.page(&call.site.pages[p].template).file_templates(),
+        Owner::Site => call.app.blueprints.site().file_templates(),
+        Owner::User(_) => Vec::new(),
+    };
+    if !templates.iter().any(|t| t == "default") {
+        templates.push("default".into());
     }
+    templates.len()
 }
 
 pub fn listable<'s>(call: &'s Call, owner: Owner) -> Vec<&'s File> {

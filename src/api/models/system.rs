@@ -117,9 +117,14 @@ fn is_local(call: &Call) -> bool {
     call.peer.map(|p| p.ip().is_loopback()).unwrap_or(true)
 }
 
+/// Whether this process may write `path`, or create it when it is missing,
+/// as the kernel decides (root may write read-only files).
 fn writable(path: &std::path::Path) -> bool {
-    let probe = if path.exists() { path.to_owned() } else { path.parent().map(|p| p.to_owned()).unwrap_or_default() };
-    std::fs::metadata(&probe).map(|m| !m.permissions().readonly()).unwrap_or(false)
+    use std::os::unix::ffi::OsStrExt;
+    let probe = if path.exists() { path } else { path.parent().unwrap_or(path) };
+    let Ok(c_path) = std::ffi::CString::new(probe.as_os_str().as_bytes()) else { return false };
+    // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
 }
 
 fn requirements(call: &Call) -> Map<String, Value> {
