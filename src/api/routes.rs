@@ -33,7 +33,10 @@ impl Route {
 
 fn compile(pattern: &str, any: &str) -> String {
     pattern
-        .replace("/(:any?)", &format!("(?:/({}))?", any.trim_end_matches('+').to_owned() + "*"))
+        .replace(
+            "/(:any?)",
+            &format!("(?:/({}))?", any.trim_end_matches('+').to_owned() + "*"),
+        )
         .replace("/(:all?)", "(?:/(.*))?")
         .replace("(:any)", &format!("({any})"))
         .replace("(:all)", "(.*)")
@@ -45,9 +48,22 @@ macro_rules! routes {
     };
 }
 
-fn route(methods: &'static str, pattern: &'static str, auth: bool, handler: Option<Handler>) -> Route {
-    let regex = Regex::new(&format!("^(?:{})$", compile(pattern, ANY))).expect("route patterns are valid");
-    Route { methods, pattern, auth, handler, regex, shown: compile(pattern, ANY_SHOWN) }
+fn route(
+    methods: &'static str,
+    pattern: &'static str,
+    auth: bool,
+    handler: Option<Handler>,
+) -> Route {
+    let regex =
+        Regex::new(&format!("^(?:{})$", compile(pattern, ANY))).expect("route patterns are valid");
+    Route {
+        methods,
+        pattern,
+        auth,
+        handler,
+        regex,
+        shown: compile(pattern, ANY_SHOWN),
+    }
 }
 
 const PARENT: &str = "(account|pages/[^/]+|site|users/[^/]+)";
@@ -162,9 +178,17 @@ fn file_routes() -> Vec<Route> {
         ("ALL", format!("{file}/fields/({ANY})(?:/(.*))?"), None),
         ("GET", format!("{file}/sections/({ANY})"), None),
         ("ALL", format!("{file}/sections/({ANY})(?:/(.*))?"), None),
-        ("GET", format!("{parent}/files"), Some(files::list as Handler)),
+        (
+            "GET",
+            format!("{parent}/files"),
+            Some(files::list as Handler),
+        ),
         ("POST", format!("{parent}/files"), None),
-        ("GET|POST", format!("{parent}/files/search"), Some(files::search as Handler)),
+        (
+            "GET|POST",
+            format!("{parent}/files/search"),
+            Some(files::search as Handler),
+        ),
         ("PATCH", format!("{parent}/files/sort"), None),
         ("GET", file.clone(), Some(files::read as Handler)),
         ("PATCH", file.clone(), None),
@@ -176,7 +200,14 @@ fn file_routes() -> Vec<Route> {
         .map(|(methods, regex, handler)| {
             let shown = regex.replace(ANY, ANY_SHOWN);
             let compiled = Regex::new(&format!("^(?:{regex})$")).expect("file routes are valid");
-            Route { methods, pattern: "files", auth: true, handler, regex: compiled, shown }
+            Route {
+                methods,
+                pattern: "files",
+                auth: true,
+                handler,
+                regex: compiled,
+                shown,
+            }
         })
         .collect()
 }
@@ -185,7 +216,11 @@ fn file_routes() -> Vec<Route> {
 pub fn find(path: &str, method: &str) -> Option<(&'static Route, Vec<String>)> {
     TABLE.iter().filter(|r| r.allows(method)).find_map(|route| {
         let captures = route.regex.captures(path)?;
-        let args = captures.iter().skip(1).map(|c| c.map(|m| m.as_str().to_owned()).unwrap_or_default()).collect();
+        let args = captures
+            .iter()
+            .skip(1)
+            .map(|c| c.map(|m| m.as_str().to_owned()).unwrap_or_default())
+            .collect();
         Some((route, args))
     })
 }

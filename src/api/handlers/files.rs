@@ -41,36 +41,54 @@ fn as_owner(key: &OwnerKey) -> Owner<'_> {
 fn collection(call: &Call, owner: Owner, files: Vec<&crate::store::File>) -> ApiResult<Reply> {
     let (items, pagination) = paginate(call, files)?;
     let selection = select::for_items(call, &VIEWS, &VIEWS.default_selection())?;
-    let rendered: ApiResult<Vec<_>> = items.into_iter().map(|f| file::render(call, owner, f, &selection)).collect();
+    let rendered: ApiResult<Vec<_>> = items
+        .into_iter()
+        .map(|f| file::render(call, owner, f, &selection))
+        .collect();
     Ok(Reply::Collection(rendered?, pagination))
 }
 
 pub fn list(call: &mut Call) -> ApiResult<Reply> {
-    let key = owner(call, &call.arg(0).to_owned())?;
+    let key = owner(call, call.arg(0))?;
     let owner = as_owner(&key);
     collection(call, owner, file::listable(call, owner))
 }
 
 pub fn search(call: &mut Call) -> ApiResult<Reply> {
-    let key = owner(call, &call.arg(0).to_owned())?;
+    let key = owner(call, call.arg(0))?;
     let owner = as_owner(&key);
     let found = SearchRequest::from_call(call).run(file::listable(call, owner), |f| {
-        let fields = fields_for(&f.meta, call.language.as_ref(), call.site.default_language());
-        let mut values: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let fields = fields_for(
+            &f.meta,
+            call.language.as_ref(),
+            call.site.default_language(),
+        );
+        let mut values: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
         let id = file::id(call, owner, f);
         values.push(("id".into(), id.clone()));
-        Searchable { id, values, is_page: false }
+        Searchable {
+            id,
+            values,
+            is_page: false,
+        }
     });
     collection(call, owner, found)
 }
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     let raw_name = call.arg(1).to_owned();
-    let filename = percent_encoding::percent_decode_str(&raw_name).decode_utf8_lossy().into_owned();
-    let key = owner(call, &call.arg(0).to_owned())?;
+    let filename = percent_encoding::percent_decode_str(&raw_name)
+        .decode_utf8_lossy()
+        .into_owned();
+    let key = owner(call, call.arg(0))?;
     let owner = as_owner(&key);
     let templates = file::owner_templates(call, owner);
-    let found = file::files_of(call, owner).into_iter().find(|f| f.filename == filename);
+    let found = file::files_of(call, owner)
+        .into_iter()
+        .find(|f| f.filename == filename);
     match found {
         Some(f) if file_accessible(call, templates, f) => {
             let selection = select::for_model(call, &VIEWS)?;

@@ -14,7 +14,7 @@ use crate::store::model::fields_for;
 use crate::store::{PageRef, Status};
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
-    let found = find_page(call, &call.arg(0).to_owned())?;
+    let found = find_page(call, call.arg(0))?;
     let selection = select::for_model(call, &page::VIEWS)?;
     Ok(Reply::Model(page::render(call, found, &selection)?))
 }
@@ -26,24 +26,38 @@ pub fn by_status(call: &Call, children: &[PageRef], drafts: &[PageRef]) -> ApiRe
     let pages: Vec<PageRef> = match status {
         "all" => children.iter().chain(drafts).copied().collect(),
         "draft" | "drafts" => drafts.to_vec(),
-        "listed" => children.iter().filter(listed(Status::Listed)).copied().collect(),
-        "unlisted" => children.iter().filter(listed(Status::Unlisted)).copied().collect(),
+        "listed" => children
+            .iter()
+            .filter(listed(Status::Listed))
+            .copied()
+            .collect(),
+        "unlisted" => children
+            .iter()
+            .filter(listed(Status::Unlisted))
+            .copied()
+            .collect(),
         "published" | "" => children.to_vec(),
         other => return Err(ApiError::bad_request(format!("Invalid status: {other}"))),
     };
-    Ok(pages.into_iter().filter(|&p| page_listable(call, p)).collect())
+    Ok(pages
+        .into_iter()
+        .filter(|&p| page_listable(call, p))
+        .collect())
 }
 
 /// Renders a page collection with pagination and the items' selection.
 pub fn collection(call: &Call, pages: Vec<PageRef>) -> ApiResult<Reply> {
     let (items, pagination) = paginate(call, pages)?;
     let selection = select::for_items(call, &page::VIEWS, &page::VIEWS.view("compact")?)?;
-    let rendered: ApiResult<Vec<_>> = items.into_iter().map(|p| page::render(call, p, &selection)).collect();
+    let rendered: ApiResult<Vec<_>> = items
+        .into_iter()
+        .map(|p| page::render(call, p, &selection))
+        .collect();
     Ok(Reply::Collection(rendered?, pagination))
 }
 
 pub fn children(call: &mut Call) -> ApiResult<Reply> {
-    let parent = find_page(call, &call.arg(0).to_owned())?;
+    let parent = find_page(call, call.arg(0))?;
     let p = &call.site.pages[parent];
     let pages = by_status(call, &p.children, &p.drafts)?;
     collection(call, pages)
@@ -52,14 +66,25 @@ pub fn children(call: &mut Call) -> ApiResult<Reply> {
 /// What a page search looks at: every content field and the id.
 pub fn searchable(call: &Call, page: PageRef) -> Searchable {
     let p = &call.site.pages[page];
-    let fields = fields_for(&p.content, call.language.as_ref(), call.site.default_language());
-    let mut values: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let fields = fields_for(
+        &p.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    let mut values: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     values.push(("id".into(), p.id.clone()));
-    Searchable { id: p.id.clone(), values, is_page: true }
+    Searchable {
+        id: p.id.clone(),
+        values,
+        is_page: true,
+    }
 }
 
 pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
-    let parent = find_page(call, &call.arg(0).to_owned())?;
+    let parent = find_page(call, call.arg(0))?;
     let p = &call.site.pages[parent];
     let pages = by_status(call, &p.children, &p.drafts)?;
     let found = SearchRequest::from_call(call).run(pages, |&page| searchable(call, page));
@@ -67,7 +92,11 @@ pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
 }
 
 pub fn blueprints(call: &mut Call) -> ApiResult<Reply> {
-    let found = find_page(call, &call.arg(0).to_owned())?;
+    let found = find_page(call, call.arg(0))?;
     let section = call.query.get("section").map(str::to_owned);
-    Ok(Reply::Raw(json!(content::child_blueprints(call, Some(found), section.as_deref()))))
+    Ok(Reply::Raw(json!(content::child_blueprints(
+        call,
+        Some(found),
+        section.as_deref()
+    ))))
 }

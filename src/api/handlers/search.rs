@@ -31,14 +31,22 @@ impl SearchRequest {
     pub fn from_call(call: &Call) -> SearchRequest {
         if call.method != "POST" {
             let query = call.query.get("q").unwrap_or_default().to_owned();
-            return SearchRequest { query, offset: 0, limit: None };
+            return SearchRequest {
+                query,
+                offset: 0,
+                limit: None,
+            };
         }
         let query = match call.body.get("search") {
             Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
             _ => String::new(),
         };
-        SearchRequest { query, offset: number(call.body.get("offset")).unwrap_or(0), limit: number(call.body.get("limit")) }
+        SearchRequest {
+            query,
+            offset: number(call.body.get("offset")).unwrap_or(0),
+            limit: number(call.body.get("limit")),
+        }
     }
 
     /// Runs the search over `items`, each described by `(id, weighted values)`.
@@ -90,7 +98,11 @@ pub fn search<T>(query: &str, items: Vec<T>, describe: impl Fn(&T) -> Searchable
 fn score(query: &str, words: &[String], model: &Searchable) -> (u64, u64) {
     let (mut hits, mut score) = (0u64, 0u64);
     for (key, value) in &model.values {
-        let weight = if model.is_page && (key == "id" || key == "title") { 64 } else { 1 };
+        let weight = if model.is_page && (key == "id" || key == "title") {
+            64
+        } else {
+            1
+        };
         let value = value.to_lowercase();
         if value == query {
             score += 16 * weight;
@@ -105,7 +117,10 @@ fn score(query: &str, words: &[String], model: &Searchable) -> (u64, u64) {
                 hits += found;
             }
         }
-        let word_hits: u64 = words.iter().map(|w| value.matches(w.as_str()).count() as u64).sum();
+        let word_hits: u64 = words
+            .iter()
+            .map(|w| value.matches(w.as_str()).count() as u64)
+            .sum();
         hits += word_hits;
         score += word_hits * weight;
     }
@@ -117,12 +132,21 @@ mod tests {
     use super::*;
 
     fn page(id: &str, title: &str) -> Searchable {
-        Searchable { id: id.into(), values: vec![("title".into(), title.into()), ("id".into(), id.into())], is_page: true }
+        Searchable {
+            id: id.into(),
+            values: vec![("title".into(), title.into()), ("id".into(), id.into())],
+            is_page: true,
+        }
     }
 
     #[test]
     fn orders_by_score_then_id_and_ignores_short_words() {
-        let items = vec![("b", "the ocean"), ("a", "the ocean"), ("c", "ocean"), ("d", "nothing")];
+        let items = vec![
+            ("b", "the ocean"),
+            ("a", "the ocean"),
+            ("c", "ocean"),
+            ("d", "nothing"),
+        ];
         let found = search("ocean", items, |(id, title)| page(id, title));
         let ids: Vec<&str> = found.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, ["c", "a", "b"]);
