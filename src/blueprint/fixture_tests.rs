@@ -16,8 +16,10 @@ use super::{Blueprints, OptionRule, form_values};
 
 /// Where the suite lives; `FOLIO_CONFORMANCE_DIR` overrides it.
 fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FOLIO_CONFORMANCE_DIR")
-        .map_or_else(|| PathBuf::from("/work/shared/conformance"), PathBuf::from);
+    let dir = std::env::var_os("FOLIO_CONFORMANCE_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+        PathBuf::from,
+    );
     if dir.join("site/site/blueprints").is_dir() && dir.join("cases").is_dir() {
         Some(dir)
     } else {

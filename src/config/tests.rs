@@ -81,7 +81,8 @@ fn no_config_file_means_defaults() {
 
 #[test]
 fn every_runner_config_loads_with_its_values() {
-    let cases = conformance_dir().join("cases");
+    let Some(dir) = conformance_dir() else { return };
+    let cases = dir.join("cases");
     let mut count = 0;
     for entry in std::fs::read_dir(&cases).unwrap() {
         let path = entry.unwrap().path();

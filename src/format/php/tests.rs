@@ -43,7 +43,9 @@ fn error(src: &str) -> PhpError {
 
 #[test]
 fn fixture_accounts_and_languages_round_trip_byte_for_byte() {
-    let root = conformance_dir();
+    let Some(root) = conformance_dir() else {
+        return;
+    };
     let files = [
         "site/site/accounts/AvMhEtBi/index.php",
         "site/site/accounts/exKNWxaD/index.php",
