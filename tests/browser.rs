@@ -8,15 +8,17 @@
 //! `/usr/bin/chromium` (`.ci/run` installs it); `FOLIO_SKIP_BROWSER=1` skips it.
 //! Only std is used, so the test builds whatever state the rest of the crate is in.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::io::Read;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+
+use support::{Scratch, Server, copy_dir, fixture_site};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const SERVER_START_TIMEOUT: Duration = Duration::from_secs(20);
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
 
 #[test]
@@ -36,7 +38,7 @@ fn seed_fetch_example_logs_in_and_reads_the_page() {
     copy_dir(&fixture_site(), &root);
     write_config(&root);
 
-    let mut server = Server::start(&root, &scratch.path().join("server.log"));
+    let mut server = Server::start(&root, &scratch.path().join("server.log"), &[]);
     let dom = dump_dom(
         &format!("{}/example", server.base_url),
         &scratch.path().join("chromium"),
@@ -62,128 +64,10 @@ fn seed_fetch_example_logs_in_and_reads_the_page() {
     assert_eq!(read("done"), "yes");
 }
 
-fn fixture_site() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site")
-}
-
 /// The fixture has no config on purpose; this test needs only sessions, so
 /// its config only spells out that Basic auth stays off.
 fn write_config(root: &Path) {
-    let config = "<?php\n\nreturn [\n    'api' => [\n        'basicAuth' => false\n    ]\n];\n";
-    let dir = root.join("site/config");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.php"), config).unwrap();
-}
-
-/// A temp folder removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("folio-browser-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The `folio` binary serving a site; killed on drop, so also when an assert fails.
-struct Server {
-    child: Child,
-    base_url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(root: &Path, log: &Path) -> Server {
-        let log_file = std::fs::File::create(log).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(["serve", "--root"])
-            .arg(root)
-            .args(["--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut server = Server {
-            child,
-            base_url: String::new(),
-            log: log.to_owned(),
-        };
-        match wait_for_banner(stdout) {
-            Some(url) => server.base_url = url,
-            None => panic!(
-                "folio did not print `listening on http://127.0.0.1:PORT` within {}s; log:\n{}",
-                SERVER_START_TIMEOUT.as_secs(),
-                server.log_text()
-            ),
-        }
-        server
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            eprintln!("folio server log:\n{}", self.log_text());
-        }
-        self.stop();
-    }
-}
-
-/// Reads stdout until the banner line; keeps draining it afterwards so the
-/// server never blocks on a full pipe.
-fn wait_for_banner(stdout: impl Read + Send + 'static) -> Option<String> {
-    let (found, banner) = mpsc::channel();
-    thread::spawn(move || {
-        let mut found = Some(found);
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.trim().strip_prefix("listening on ")
-                && let Some(sender) = found.take()
-            {
-                let _ = sender.send(url.to_owned());
-            }
-        }
-    });
-    banner.recv_timeout(SERVER_START_TIMEOUT).ok()
+    support::write_config(root, "    'api' => [\n        'basicAuth' => false\n    ]");
 }
 
 /// Chromium in its own process group, so that drop can end its helpers too.

@@ -157,6 +157,7 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         Ok(reply) => reply::render(&call, reply),
         Err(error) => error_reply(app, &error, Some(route), &language),
     };
+    call.session.maybe_collect_garbage(app, now);
     let user = call.actor.user.as_ref().map(|u| u.id.clone());
     finish(
         app,

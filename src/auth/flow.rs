@@ -175,12 +175,37 @@ impl SessionState {
         }
     }
 
-    /// Extends the inactivity timeout (`auth/ping` and every request).
+    /// Records activity (`auth/ping` and every authenticated request), and
+    /// renews a session past half its lifetime under a new token (auth.md §2.3).
     pub fn touch(&mut self, app: &App, now: i64) {
-        if let (Some(token), Some(data)) = (&self.token, &mut self.data)
-            && data.touch(now)
-        {
+        let (Some(token), Some(data)) = (&self.token, &mut self.data) else {
+            return;
+        };
+        if data.needs_renewal(now) {
+            data.renew(now);
+            data.touch(now);
+            let renewed = SessionToken::generate(data.expiry_time);
+            if app.sessions.save(&renewed, data).is_ok() {
+                app.sessions.delete(token).ok();
+                let renewed_token = renewed.clone();
+                self.push_cookie(app, &renewed_token, now);
+                self.token = Some(renewed);
+            }
+            return;
+        }
+        if data.touch(now) {
             app.sessions.save(token, data).ok();
+        }
+    }
+
+    /// Removes expired session files now and then (1 in `session.gcInterval`
+    /// requests that use a session), as Kirby does.
+    pub fn maybe_collect_garbage(&self, app: &App, now: i64) {
+        let interval = app.config.session.gc_interval.max(1);
+        if self.data.is_some() && rand::random::<u64>() % interval == 0 {
+            if let Err(error) = app.sessions.collect_garbage(now) {
+                tracing::warn!("cannot remove expired sessions: {error}");
+            }
         }
     }
 }
