@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 
@@ -52,11 +52,13 @@ type Parsed = Result<Arc<Fields>, String>;
 /// Parsed content files by path, reused while size and mtime stay the same.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: Mutex<HashMap<PathBuf, (i64, u64, Parsed)>>,
+    entries: Mutex<HashMap<PathBuf, (SystemTime, u64, Parsed)>>,
 }
 
 impl ParseCache {
-    fn fields(&self, path: &Path, modified: i64, size: u64) -> Parsed {
+    /// Keyed on the exact modification time, so an edit within the same
+    /// second is not mistaken for the old file.
+    fn fields(&self, path: &Path, modified: SystemTime, size: u64) -> Parsed {
         if let Some((m, s, parsed)) = self.entries.lock().get(path)
             && *m == modified
             && *s == size
@@ -81,6 +83,7 @@ struct Entry {
     is_dir: bool,
     size: u64,
     modified: i64,
+    modified_exact: SystemTime,
 }
 
 fn list_dir(dir: &Path) -> Vec<Entry> {
@@ -162,7 +165,10 @@ impl Scanner<'_> {
     }
 
     fn parse(&mut self, entry: &Entry) -> Option<Arc<Fields>> {
-        match self.cache.fields(&entry.path, entry.modified, entry.size) {
+        match self
+            .cache
+            .fields(&entry.path, entry.modified_exact, entry.size)
+        {
             Ok(fields) => Some(fields),
             Err(message) => {
                 self.site.problems.push(Problem {

@@ -1,5 +1,7 @@
 //! API integration tests: the router called in process on a temp copy of
 //! `tests/fixtures/site`. One module per area of the API.
 
+mod auth;
 mod common;
 mod read;
+mod store;

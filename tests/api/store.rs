@@ -1,0 +1,138 @@
+//! The site folder as the store sees it: reads leave it untouched, hand edits
+//! show up without a restart, and broken files are skipped, not fatal.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::http::StatusCode;
+
+use crate::common::{ADMIN, TestSite};
+
+/// Every file below `root` (except sessions) with its size, mtime and bytes.
+fn snapshot(root: &Path) -> BTreeMap<String, (u64, SystemTime, Vec<u8>)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if relative.starts_with("site/sessions") {
+                continue;
+            }
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(
+                    relative,
+                    (
+                        meta.len(),
+                        meta.modified().unwrap(),
+                        std::fs::read(&path).unwrap(),
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn reads_never_write_to_the_site_folder() {
+    let site = TestSite::new();
+    let before = snapshot(site.root());
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    for path in [
+        "/api/site?select=children,content,files,title",
+        "/api/pages/projects/children?status=all",
+        "/api/pages/projects+lighthouse",
+        "/api/pages/projects+lighthouse/files",
+        "/api/pages/about",
+        "/api/site/search?q=light",
+        "/api/users",
+        "/api/roles",
+        "/api/system",
+    ] {
+        let reply = client.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+    }
+    assert!(
+        before == snapshot(site.root()),
+        "a read changed the site folder"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_edit_is_visible_to_the_next_poll() {
+    let site = TestSite::new();
+    site.app.store.watch(Duration::from_millis(20));
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let about = site.root().join("content/about/about.txt");
+    std::fs::write(&about, "Title: Edited by hand\n\n----\n\nText: new").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let title =
+            client.get("/api/pages/about?select=title").await.json()["data"]["title"].clone();
+        if title == "Edited by hand" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edit never showed, title still {title}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    std::fs::create_dir_all(site.root().join("content/3_added")).unwrap();
+    std::fs::write(
+        site.root().join("content/3_added/default.txt"),
+        "Title: Added",
+    )
+    .unwrap();
+    site.app.store.refresh();
+    assert_eq!(
+        client.get("/api/pages/added?select=num").await.json()["data"]["num"],
+        3
+    );
+}
+
+#[tokio::test]
+async fn broken_files_are_reported_and_skipped() {
+    let site = TestSite::new();
+    std::fs::write(
+        site.root().join("content/about/about.txt"),
+        b"Title: \xff\xfe broken",
+    )
+    .unwrap();
+    std::fs::write(
+        site.root().join("site/accounts/L3TKdhXx/index.php"),
+        "<?php return [ 'email' => ",
+    )
+    .unwrap();
+    site.app.store.refresh();
+    let problems = &site.app.store.site().problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path.ends_with("content/about/about.txt")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path.ends_with("L3TKdhXx/index.php")),
+        "{problems:?}"
+    );
+    let mut client = site.client();
+    client.login(crate::common::EDITOR).await;
+    assert_eq!(
+        client.get("/api/pages/projects?select=id").await.status,
+        StatusCode::OK
+    );
+}
