@@ -95,10 +95,9 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let meta = std::fs::metadata(e.path()).ok()?;
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            let modified_exact = meta.modified().unwrap_or(UNIX_EPOCH);
+            let modified = modified_exact
+                .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0);
             Some(Entry {
@@ -107,6 +106,7 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
                 is_dir: meta.is_dir(),
                 size: meta.len(),
                 modified,
+                modified_exact,
             })
         })
         .collect();
