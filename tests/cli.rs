@@ -1,0 +1,92 @@
+//! The `folio` command line: `check` reports broken files with path and
+//! line and fails; `serve` refuses a config it cannot evaluate.
+
+mod support;
+
+use std::process::Command;
+
+use support::{Scratch, copy_dir, fixture_site, write_config};
+
+fn folio(args: &[&str], root: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_passes_a_clean_site() {
+    let scratch = Scratch::new();
+    let root = scratch.path().join("site");
+    copy_dir(&fixture_site(), &root);
+    let output = folio(&["check"], &root);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("0 problem(s)"), "{stdout}");
+}
+
+#[test]
+fn check_reports_every_broken_file_and_fails() {
+    let scratch = Scratch::new();
+    let root = scratch.path().join("site");
+    copy_dir(&fixture_site(), &root);
+    std::fs::write(
+        root.join("content/about/about.txt"),
+        b"Title: ok\n\nText: \xff",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("site/accounts/L3TKdhXx/index.php"),
+        "<?php\n\nreturn [\n  'email' => 'x'\n  'role' => 'admin'\n];",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("site/blueprints/pages/about.yml"),
+        "title: About\noptions: [unclosed\n",
+    )
+    .unwrap();
+    let output = folio(&["check"], &root);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("about/about.txt") && stdout.contains("line 3"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("L3TKdhXx/index.php:"), "{stdout}");
+    assert!(stdout.contains("pages/about.yml"), "{stdout}");
+    assert!(stdout.contains("3 problem(s)"), "{stdout}");
+}
+
+#[test]
+fn serve_refuses_a_dynamic_value_under_an_option_folio_reads() {
+    let scratch = Scratch::new();
+    let root = scratch.path().join("site");
+    copy_dir(&fixture_site(), &root);
+    write_config(&root, "    'api' => ['basicAuth' => env('BASIC')],");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--root"])
+        .arg(&root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A server that started by mistake must not hang the test run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("folio serve started despite the dynamic config value");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("config.php") && stderr.contains("line 4") && stderr.contains("env()"),
+        "{stderr}"
+    );
+}
