@@ -202,10 +202,11 @@ impl SessionState {
     /// requests that use a session), as Kirby does.
     pub fn maybe_collect_garbage(&self, app: &App, now: i64) {
         let interval = app.config.session.gc_interval.max(1);
-        if self.data.is_some() && rand::random::<u64>() % interval == 0 {
-            if let Err(error) = app.sessions.collect_garbage(now) {
-                tracing::warn!("cannot remove expired sessions: {error}");
-            }
+        if self.data.is_some()
+            && rand::random::<u64>().is_multiple_of(interval)
+            && let Err(error) = app.sessions.collect_garbage(now)
+        {
+            tracing::warn!("cannot remove expired sessions: {error}");
         }
     }
 }
