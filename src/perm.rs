@@ -79,6 +79,15 @@ pub const CATEGORIES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The actions of a permission category, in Kirby's order (empty if unknown).
+pub fn actions(category: &str) -> &'static [&'static str] {
+    CATEGORIES
+        .iter()
+        .find(|(c, _)| *c == category)
+        .map(|(_, a)| *a)
+        .unwrap_or(&[])
+}
+
 /// A role's full permission map: every category and action, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Permissions {

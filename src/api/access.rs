@@ -7,37 +7,10 @@ use serde_json::{Map, Value};
 
 use super::call::Call;
 use crate::blueprint::NumScheme;
-use crate::perm::decide;
+use crate::perm::{actions, decide};
 use crate::store::{File, PageRef, Status, User};
 
-pub const PAGE_ACTIONS: &[&str] = &[
-    "access",
-    "changeSlug",
-    "changeStatus",
-    "changeTemplate",
-    "changeTitle",
-    "create",
-    "delete",
-    "duplicate",
-    "list",
-    "move",
-    "preview",
-    "read",
-    "sort",
-    "update",
-];
-pub const SITE_ACTIONS: &[&str] = &["access", "changeTitle", "update"];
-pub const FILE_ACTIONS: &[&str] = &[
-    "access",
-    "changeName",
-    "changeTemplate",
-    "create",
-    "delete",
-    "list",
-    "read",
-    "replace",
-    "update",
-];
+/// A user's option keys come in Kirby's own order, not the category's.
 pub const USER_ACTIONS: &[&str] = &[
     "access",
     "create",
@@ -100,7 +73,7 @@ pub fn page_listable(call: &Call, page: PageRef) -> bool {
 }
 
 pub fn page_options(call: &Call, page: PageRef) -> Value {
-    options(PAGE_ACTIONS, |a| page_can(call, page, a))
+    options(actions("pages"), |a| page_can(call, page, a))
 }
 
 pub fn site_can(call: &Call, action: &str) -> bool {
@@ -114,7 +87,7 @@ pub fn site_can(call: &Call, action: &str) -> bool {
 }
 
 pub fn site_options(call: &Call) -> Value {
-    options(SITE_ACTIONS, |a| site_can(call, a))
+    options(actions("site"), |a| site_can(call, a))
 }
 
 /// The number of file templates the file's parent offers.
@@ -152,7 +125,9 @@ pub fn file_listable(call: &Call, parent_templates: usize, file: &File) -> bool 
 }
 
 pub fn file_options(call: &Call, parent_templates: usize, file: &File) -> Value {
-    options(FILE_ACTIONS, |a| file_can(call, parent_templates, file, a))
+    options(actions("files"), |a| {
+        file_can(call, parent_templates, file, a)
+    })
 }
 
 fn admin_count(call: &Call) -> usize {
