@@ -271,6 +271,10 @@ fn reindent(body: &str) -> String {
 
 /// Kirby's HTTPS detection (auth.md §4.3): our own TLS, a fixed `url` with
 /// `https`, or, only when the `url` option allows it, forwarded headers.
+// FIXME: with a `url` allow-list Kirby also refuses requests whose base URL
+// is not in the list ("The environment is not allowed"); Folio does not yet.
+// FIXME: a trusted-proxy list (which peers may send forwarded headers at
+// all, DESIGN.md) is issue 5's work.
 fn is_https(app: &App, incoming: &Incoming) -> bool {
     use crate::config::UrlOption;
     if incoming.conn.is_some_and(|c| c.tls) {
