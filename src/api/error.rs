@@ -278,6 +278,7 @@ impl From<crate::store::accounts::AccountError> for ApiError {
             E::InvalidLanguage => ApiError::keyed(Class::InvalidArgument, "error.user.language.invalid"),
             E::Io(e) => ApiError::internal(format!("cannot write the account: {e}")),
             E::Hash(e) => ApiError::internal(format!("cannot hash the password: {e}")),
+            E::Unwritable(path) => ApiError::internal(format!("cannot safely rewrite `{path}`")),
         }
     }
 }
