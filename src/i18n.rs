@@ -177,8 +177,48 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "An unexpected error occurred! Enable debug mode for more info: https://getkirby.com/docs/reference/system/options/debug",
     ),
     (
+        "error.user.changeEmail.permission",
+        "You are not allowed to change the email for the user \"{name}\"",
+    ),
+    (
+        "error.user.changeLanguage.permission",
+        "You are not allowed to change the language for the user \"{name}\"",
+    ),
+    (
+        "error.user.changeName.permission",
+        "You are not allowed to change the name for the user \"{name}\"",
+    ),
+    (
+        "error.user.changePassword.permission",
+        "You are not allowed to change the password for the user \"{name}\"",
+    ),
+    (
+        "error.user.changeRole.lastAdmin",
+        "The role for the last admin cannot be changed",
+    ),
+    (
+        "error.user.changeRole.permission",
+        "You are not allowed to change the role for the user \"{name}\"",
+    ),
+    (
+        "error.user.changeRole.toAdmin",
+        "You are not allowed to promote someone to the admin role",
+    ),
+    (
         "error.user.create.permission",
         "You are not allowed to create this user",
+    ),
+    (
+        "error.user.delete.lastAdmin",
+        "The last admin cannot be deleted",
+    ),
+    (
+        "error.user.delete.lastUser",
+        "The last user cannot be deleted",
+    ),
+    (
+        "error.user.delete.permission",
+        "You are not allowed to delete the user \"{name}\"",
     ),
     (
         "error.user.duplicate",
@@ -208,6 +248,10 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
     ("error.user.password.wrong", "Wrong password"),
     ("error.user.role.invalid", "Please enter a valid role"),
     ("error.user.undefined", "The user cannot be found"),
+    (
+        "error.user.update.permission",
+        "You are not allowed to update the user \"{name}\"",
+    ),
 ];
 
 #[cfg(test)]

@@ -134,6 +134,12 @@ fn admin_count(call: &Call) -> usize {
     call.site.users.iter().filter(|u| u.role == "admin").count()
 }
 
+/// Whether `target` is the only admin: Kirby never lets that account go
+/// or lose its role.
+pub fn is_last_admin(call: &Call, target: &User) -> bool {
+    target.role == "admin" && admin_count(call) <= 1
+}
+
 pub fn user_can(call: &Call, target: &User, action: &str) -> bool {
     let actor_is_admin = call.actor.role.is_admin();
     let target_is_admin = target.role == "admin";

@@ -263,6 +263,7 @@ impl From<crate::store::accounts::AccountError> for ApiError {
             }
             E::Io(e) => ApiError::internal(format!("cannot write the account: {e}")),
             E::Hash(e) => ApiError::internal(format!("cannot hash the password: {e}")),
+            E::Unwritable(path) => ApiError::internal(format!("cannot safely rewrite `{path}`")),
         }
     }
 }

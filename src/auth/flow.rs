@@ -138,7 +138,10 @@ impl SessionState {
             data.set(CSRF, SessionValue::Str(csrf));
         }
         data.set(USER_ID, SessionValue::Str(user.id.clone()));
-        data.set(LOGIN_TIME, SessionValue::Int(now));
+        // A password written during this request (install, own password
+        // change) must not void the session that request starts.
+        let login_time = now.max(user.password_modified.unwrap_or(0));
+        data.set(LOGIN_TIME, SessionValue::Int(login_time));
         let token = SessionToken::generate(data.expiry_time);
         app.sessions
             .save(&token, &data)

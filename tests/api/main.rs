@@ -5,3 +5,4 @@ mod auth;
 mod common;
 mod read;
 mod store;
+mod users;

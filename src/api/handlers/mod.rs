@@ -9,6 +9,8 @@ pub mod search;
 pub mod site;
 pub mod system;
 pub mod translations;
+pub mod user_input;
+pub mod user_writes;
 pub mod users;
 
 use super::call::Call;
