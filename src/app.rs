@@ -31,7 +31,9 @@ impl App {
     /// Opens the site at `root`. Only a broken config stops start-up; broken
     /// content, account or blueprint files are reported and skipped.
     pub fn open(root: &Path) -> anyhow::Result<Arc<App>> {
-        let root = root.canonicalize().with_context(|| format!("cannot open site `{}`", root.display()))?;
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("cannot open site `{}`", root.display()))?;
         let config = crate::config::load(&root, None)?;
         for warning in &config.warnings {
             tracing::warn!("{warning}");
@@ -40,7 +42,11 @@ impl App {
         let (blueprints, errors) = Blueprints::load(&root.join("site/blueprints"));
         let blueprint_problems: Vec<Problem> = errors
             .into_iter()
-            .map(|e| Problem { path: e.path.clone(), line: e.line, message: e.message.clone() })
+            .map(|e| Problem {
+                path: e.path.clone(),
+                line: e.line,
+                message: e.message.clone(),
+            })
             .collect();
         for problem in &blueprint_problems {
             tracing::warn!(path = %problem.path.display(), "skipping blueprint: {}", problem.message);
@@ -50,8 +56,12 @@ impl App {
         Ok(Arc::new(App {
             translations: Translations::load(&root),
             sessions: FileSessionStore::new(sessions_dir.clone()),
-            csrf_secret: CsrfSecret::load_or_create(&sessions_dir)
-                .with_context(|| format!("cannot keep the csrf secret in `{}`", sessions_dir.display()))?,
+            csrf_secret: CsrfSecret::load_or_create(&sessions_dir).with_context(|| {
+                format!(
+                    "cannot keep the csrf secret in `{}`",
+                    sessions_dir.display()
+                )
+            })?,
             root,
             config,
             store,
@@ -82,8 +92,17 @@ fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::Invalid
             continue;
         }
         let permissions = Permissions::from_blueprint(blueprint.permissions.as_ref())?;
-        let title = if blueprint.title.is_empty() { ucfirst(&name) } else { blueprint.title.clone() };
-        roles.push(Role { name, title, description: blueprint.description.clone(), permissions });
+        let title = if blueprint.title.is_empty() {
+            ucfirst(&name)
+        } else {
+            blueprint.title.clone()
+        };
+        roles.push(Role {
+            name,
+            title,
+            description: blueprint.description.clone(),
+            permissions,
+        });
     }
     roles.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(roles)
@@ -91,5 +110,8 @@ fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::Invalid
 
 fn ucfirst(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -72,24 +72,32 @@ impl Translations {
         [language, "en"]
             .iter()
             .filter_map(|code| self.by_code.get(*code))
-            .find_map(|t| t.strings.get(key).and_then(Value::as_str).map(str::to_owned))
+            .find_map(|t| {
+                t.strings
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .or_else(|| builtin_english(key).map(str::to_owned))
     }
 
     /// The English translation, used by `/api/system` when no user is logged
     /// in. Built from the table below when the site has no translation files.
     pub fn english(&self) -> Translation {
-        self.by_code.get("en").cloned().unwrap_or_else(|| Translation {
-            id: "en".into(),
-            name: "English".into(),
-            direction: "ltr".into(),
-            author: "Kirby Team".into(),
-            locale: "en_US".into(),
-            strings: BUILTIN_ENGLISH
-                .iter()
-                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-                .collect(),
-        })
+        self.by_code
+            .get("en")
+            .cloned()
+            .unwrap_or_else(|| Translation {
+                id: "en".into(),
+                name: "English".into(),
+                direction: "ltr".into(),
+                author: "Kirby Team".into(),
+                locale: "en_US".into(),
+                strings: BUILTIN_ENGLISH
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            })
     }
 }
 
@@ -99,7 +107,11 @@ fn read_translation(path: &Path, code: &str) -> Result<Translation, String> {
         return Err("not a JSON object".into());
     };
     let meta = |key: &str, default: &str| {
-        strings.get(key).and_then(Value::as_str).unwrap_or(default).to_owned()
+        strings
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_owned()
     };
     Ok(Translation {
         id: code.to_owned(),
@@ -121,7 +133,10 @@ pub fn fill(template: &str, data: &[(&str, String)]) -> String {
 }
 
 fn builtin_english(key: &str) -> Option<&'static str> {
-    BUILTIN_ENGLISH.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    BUILTIN_ENGLISH
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| *v)
 }
 
 /// The English messages of the error keys Folio emits, for sites without
@@ -129,24 +144,85 @@ fn builtin_english(key: &str) -> Option<&'static str> {
 const BUILTIN_ENGLISH: &[(&str, &str)] = &[
     ("error.access.code", "Invalid code"),
     ("error.access.login", "Invalid login"),
-    ("error.access.panel", "You are not allowed to access the panel"),
-    ("error.file.notFound", "The file \"{filename}\" cannot be found"),
+    (
+        "error.access.panel",
+        "You are not allowed to access the panel",
+    ),
+    ("error.file.changeName.empty", "The name must not be empty"),
+    (
+        "error.file.changeName.permission",
+        "You are not allowed to change the name of \"{filename}\"",
+    ),
+    (
+        "error.file.duplicate",
+        "A file with the name \"{filename}\" already exists",
+    ),
+    (
+        "error.file.extension.forbidden",
+        "The extension \"{extension}\" is not allowed",
+    ),
+    (
+        "error.file.extension.missing",
+        "The extension of \"{filename}\" is missing",
+    ),
+    (
+        "error.file.mime.differs",
+        "The uploaded file must be of the same mime type \"{mime}\"",
+    ),
+    (
+        "error.file.name.invalid",
+        "The filename must not start with a dot",
+    ),
+    ("error.file.name.missing", "The filename must not be empty"),
+    (
+        "error.file.notFound",
+        "The file \"{filename}\" cannot be found",
+    ),
+    (
+        "error.file.type.forbidden",
+        "You are not allowed to upload {type} files",
+    ),
+    ("error.file.type.invalid", "Invalid file type: {type}"),
     ("error.language.notFound", "The language could not be found"),
-    ("error.page.changeTitle.empty", "The title must not be empty"),
+    (
+        "error.page.changeTitle.empty",
+        "The title must not be empty",
+    ),
     ("error.page.notFound", "The page \"{slug}\" cannot be found"),
-    ("error.page.status.invalid", "Please set a valid page status"),
+    (
+        "error.page.status.invalid",
+        "Please set a valid page status",
+    ),
     ("error.role.notFound", "The role \"{name}\" cannot be found"),
-    ("error.site.changeTitle.empty", "The title must not be empty"),
-    ("error.site.changeTitle.permission", "You are not allowed to change the title of the site"),
+    (
+        "error.site.changeTitle.empty",
+        "The title must not be empty",
+    ),
+    (
+        "error.site.changeTitle.permission",
+        "You are not allowed to change the title of the site",
+    ),
     ("error.site.notAccessible", "The site is not accessible"),
     (
         "error.unexpected",
         "An unexpected error occurred! Enable debug mode for more info: https://getkirby.com/docs/reference/system/options/debug",
     ),
-    ("error.user.create.permission", "You are not allowed to create this user"),
-    ("error.user.duplicate", "A user with the email address \"{email}\" already exists"),
-    ("error.user.email.invalid", "Please enter a valid email address"),
-    ("error.user.language.invalid", "Please enter a valid language"),
+    (
+        "error.user.create.permission",
+        "You are not allowed to create this user",
+    ),
+    (
+        "error.user.duplicate",
+        "A user with the email address \"{email}\" already exists",
+    ),
+    (
+        "error.user.email.invalid",
+        "Please enter a valid email address",
+    ),
+    (
+        "error.user.language.invalid",
+        "Please enter a valid language",
+    ),
     ("error.user.notFound", "The user \"{name}\" cannot be found"),
     (
         "error.user.password.excessive",
@@ -156,7 +232,10 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "error.user.password.invalid",
         "Please enter a valid password. Passwords must be at least 8 characters long.",
     ),
-    ("error.user.password.undefined", "The user does not have a password"),
+    (
+        "error.user.password.undefined",
+        "The user does not have a password",
+    ),
     ("error.user.password.wrong", "Wrong password"),
     ("error.user.role.invalid", "Please enter a valid role"),
     ("error.user.undefined", "The user cannot be found"),
@@ -170,7 +249,10 @@ mod tests {
     fn falls_back_to_builtin_english_without_files() {
         let translations = Translations::default();
         let message = translations.message("de", "error.page.notFound").unwrap();
-        assert_eq!(fill(&message, &[("slug", "nope".into())]), "The page \"nope\" cannot be found");
+        assert_eq!(
+            fill(&message, &[("slug", "nope".into())]),
+            "The page \"nope\" cannot be found"
+        );
     }
 
     #[test]
@@ -178,8 +260,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let i18n = dir.path().join("kirby/i18n/translations");
         std::fs::create_dir_all(&i18n).unwrap();
-        std::fs::write(i18n.join("de.json"), r#"{"translation.name":"Deutsch","x":"Hallo"}"#)
-            .unwrap();
+        std::fs::write(
+            i18n.join("de.json"),
+            r#"{"translation.name":"Deutsch","x":"Hallo"}"#,
+        )
+        .unwrap();
         std::fs::write(i18n.join("en.json"), r#"{"x":"Hello","y":"Only English"}"#).unwrap();
         std::fs::write(i18n.join("broken.json"), "{").unwrap();
         let translations = Translations::load(dir.path());

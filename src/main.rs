@@ -13,7 +13,11 @@ use folio::app::App;
 use folio::serve::{Limits, TlsFiles};
 
 #[derive(Parser)]
-#[command(name = "folio", version, about = "Serves a Kirby 4 site folder and answers Kirby's REST API")]
+#[command(
+    name = "folio",
+    version,
+    about = "Serves a Kirby 4 site folder and answers Kirby's REST API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,9 +58,22 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Serve { root, listen, tls_cert, tls_key, rescan_ms } => {
-            let tls = tls_cert.zip(tls_key).map(|(cert, key)| TlsFiles { cert, key });
-            serve(root.unwrap_or_else(demo_root), listen, tls, Duration::from_millis(rescan_ms))
+        Command::Serve {
+            root,
+            listen,
+            tls_cert,
+            tls_key,
+            rescan_ms,
+        } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| TlsFiles { cert, key });
+            serve(
+                root.unwrap_or_else(demo_root),
+                listen,
+                tls,
+                Duration::from_millis(rescan_ms),
+            )
         }
         Command::Check { root } => check(root),
     };
@@ -73,10 +90,19 @@ fn main() -> ExitCode {
 /// next to the sources the binary was built from.
 fn demo_root() -> PathBuf {
     let local = PathBuf::from("demo");
-    if local.join("content").is_dir() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo") }
+    if local.join("content").is_dir() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo")
+    }
 }
 
-fn serve(root: PathBuf, listen: SocketAddr, tls: Option<TlsFiles>, rescan: Duration) -> anyhow::Result<ExitCode> {
+fn serve(
+    root: PathBuf,
+    listen: SocketAddr,
+    tls: Option<TlsFiles>,
+    rescan: Duration,
+) -> anyhow::Result<ExitCode> {
     let app = App::open(&root)?;
     app.store.watch(rescan);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -108,7 +134,11 @@ async fn shutdown_signal() {
 fn check(root: PathBuf) -> anyhow::Result<ExitCode> {
     let app = App::open(&root)?;
     let site = app.store.site();
-    let problems: Vec<_> = site.problems.iter().chain(&app.blueprint_problems).collect();
+    let problems: Vec<_> = site
+        .problems
+        .iter()
+        .chain(&app.blueprint_problems)
+        .collect();
     for problem in &problems {
         match problem.line {
             Some(line) => println!("{}:{line}: {}", problem.path.display(), problem.message),
@@ -121,5 +151,9 @@ fn check(root: PathBuf) -> anyhow::Result<ExitCode> {
         site.users.len(),
         problems.len()
     );
-    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -9,32 +9,72 @@ use serde_json::{Map, Value, json};
 
 /// Every permission category with its actions, in Kirby's order.
 pub const CATEGORIES: &[(&str, &[&str])] = &[
-    ("access", &["account", "languages", "panel", "site", "system", "users"]),
+    (
+        "access",
+        &["account", "languages", "panel", "site", "system", "users"],
+    ),
     (
         "files",
-        &["access", "changeName", "changeTemplate", "create", "delete", "list", "read", "replace", "update"],
+        &[
+            "access",
+            "changeName",
+            "changeTemplate",
+            "create",
+            "delete",
+            "list",
+            "read",
+            "replace",
+            "update",
+        ],
     ),
     ("languages", &["create", "delete", "update"]),
     (
         "pages",
         &[
-            "access", "changeSlug", "changeStatus", "changeTemplate", "changeTitle", "create", "delete",
-            "duplicate", "list", "move", "preview", "read", "sort", "update",
+            "access",
+            "changeSlug",
+            "changeStatus",
+            "changeTemplate",
+            "changeTitle",
+            "create",
+            "delete",
+            "duplicate",
+            "list",
+            "move",
+            "preview",
+            "read",
+            "sort",
+            "update",
         ],
     ),
     ("site", &["access", "changeTitle", "update"]),
     (
         "users",
         &[
-            "access", "changeEmail", "changeLanguage", "changeName", "changePassword", "changeRole", "create",
-            "delete", "list", "update",
+            "access",
+            "changeEmail",
+            "changeLanguage",
+            "changeName",
+            "changePassword",
+            "changeRole",
+            "create",
+            "delete",
+            "list",
+            "update",
         ],
     ),
     (
         "user",
         &[
-            "access", "changeEmail", "changeLanguage", "changeName", "changePassword", "changeRole", "delete",
-            "list", "update",
+            "access",
+            "changeEmail",
+            "changeLanguage",
+            "changeName",
+            "changePassword",
+            "changeRole",
+            "delete",
+            "list",
+            "update",
         ],
     ),
 ];
@@ -51,7 +91,12 @@ pub struct InvalidPermissions;
 
 impl Permissions {
     pub fn all(value: bool) -> Permissions {
-        Permissions { granted: CATEGORIES.iter().map(|(_, a)| vec![value; a.len()]).collect() }
+        Permissions {
+            granted: CATEGORIES
+                .iter()
+                .map(|(_, a)| vec![value; a.len()])
+                .collect(),
+        }
     }
 
     /// Reads a blueprint's `permissions` value: missing means all true;
@@ -64,7 +109,10 @@ impl Permissions {
             Some(Value::Bool(b)) => permissions = Permissions::all(*b),
             Some(Value::Object(map)) => {
                 for (category, setting) in map {
-                    let index = CATEGORIES.iter().position(|(c, _)| c == category).ok_or(InvalidPermissions)?;
+                    let index = CATEGORIES
+                        .iter()
+                        .position(|(c, _)| c == category)
+                        .ok_or(InvalidPermissions)?;
                     permissions.apply(index, setting);
                 }
             }
@@ -92,15 +140,24 @@ impl Permissions {
     }
 
     pub fn get(&self, category: &str, action: &str) -> bool {
-        let Some(c) = CATEGORIES.iter().position(|(name, _)| *name == category) else { return false };
-        CATEGORIES[c].1.iter().position(|a| *a == action).is_some_and(|a| self.granted[c][a])
+        let Some(c) = CATEGORIES.iter().position(|(name, _)| *name == category) else {
+            return false;
+        };
+        CATEGORIES[c]
+            .1
+            .iter()
+            .position(|a| *a == action)
+            .is_some_and(|a| self.granted[c][a])
     }
 
     pub fn to_json(&self) -> Value {
         let mut out = Map::new();
         for ((category, actions), granted) in CATEGORIES.iter().zip(&self.granted) {
-            let inner: Map<String, Value> =
-                actions.iter().zip(granted).map(|(a, g)| (a.to_string(), json!(g))).collect();
+            let inner: Map<String, Value> = actions
+                .iter()
+                .zip(granted)
+                .map(|(a, g)| (a.to_string(), json!(g)))
+                .collect();
             out.insert(category.to_string(), Value::Object(inner));
         }
         Value::Object(out)
@@ -157,7 +214,13 @@ impl Role {
 ///
 /// `hard_rule` is false when a model rule forbids the action outright;
 /// `option` is the blueprint `options` decision for the acting role, if any.
-pub fn decide(role: &Role, category: &str, action: &str, hard_rule: bool, option: Option<bool>) -> bool {
+pub fn decide(
+    role: &Role,
+    category: &str,
+    action: &str,
+    hard_rule: bool,
+    option: Option<bool>,
+) -> bool {
     if role.is_nobody() || !hard_rule {
         return false;
     }
@@ -186,14 +249,18 @@ mod tests {
 
     #[test]
     fn unknown_categories_are_refused() {
-        assert_eq!(Permissions::from_blueprint(Some(&json!({"*": true}))), Err(InvalidPermissions));
+        assert_eq!(
+            Permissions::from_blueprint(Some(&json!({"*": true}))),
+            Err(InvalidPermissions)
+        );
     }
 
     #[test]
     fn options_override_the_role_but_nobody_and_hard_rules_win() {
         let mut editor = Role::admin();
         editor.name = "editor".into();
-        editor.permissions = Permissions::from_blueprint(Some(&json!({"pages": {"delete": false}}))).unwrap();
+        editor.permissions =
+            Permissions::from_blueprint(Some(&json!({"pages": {"delete": false}}))).unwrap();
         assert!(!decide(&editor, "pages", "delete", true, None));
         assert!(decide(&editor, "pages", "delete", true, Some(true)));
         assert!(!decide(&editor, "pages", "delete", false, Some(true)));
@@ -204,6 +271,17 @@ mod tests {
     fn json_lists_categories_in_kirby_order() {
         let json = Permissions::all(true).to_json();
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["access", "files", "languages", "pages", "site", "users", "user"]);
+        assert_eq!(
+            keys,
+            [
+                "access",
+                "files",
+                "languages",
+                "pages",
+                "site",
+                "users",
+                "user"
+            ]
+        );
     }
 }

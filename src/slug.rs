@@ -34,7 +34,10 @@ const SPECIAL: &[(char, &str)] = &[
 pub fn to_ascii(text: &str, rules: &[(String, String)]) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
-        if let Some((_, to)) = rules.iter().find(|(from, _)| from.chars().eq(std::iter::once(ch))) {
+        if let Some((_, to)) = rules
+            .iter()
+            .find(|(from, _)| from.chars().eq(std::iter::once(ch)))
+        {
             out.push_str(to);
         } else if ch.is_ascii() {
             out.push(ch);
@@ -70,8 +73,10 @@ pub fn slugify(text: &str, rules: &[(String, String)], max_len: usize) -> String
 // special letters it transliterates by hand (the rest follow from Unicode
 // decomposition), so this field differs from Kirby's.
 pub fn ascii_table() -> Value {
-    let map: Map<String, Value> =
-        SPECIAL.iter().map(|(from, to)| (format!("/{from}/"), Value::String((*to).to_owned()))).collect();
+    let map: Map<String, Value> = SPECIAL
+        .iter()
+        .map(|(from, to)| (format!("/{from}/"), Value::String((*to).to_owned())))
+        .collect();
     Value::Object(map)
 }
 

@@ -11,15 +11,44 @@ use crate::perm::decide;
 use crate::store::{File, PageRef, Status, User};
 
 pub const PAGE_ACTIONS: &[&str] = &[
-    "access", "changeSlug", "changeStatus", "changeTemplate", "changeTitle", "create", "delete", "duplicate",
-    "list", "move", "preview", "read", "sort", "update",
+    "access",
+    "changeSlug",
+    "changeStatus",
+    "changeTemplate",
+    "changeTitle",
+    "create",
+    "delete",
+    "duplicate",
+    "list",
+    "move",
+    "preview",
+    "read",
+    "sort",
+    "update",
 ];
 pub const SITE_ACTIONS: &[&str] = &["access", "changeTitle", "update"];
-pub const FILE_ACTIONS: &[&str] =
-    &["access", "changeName", "changeTemplate", "create", "delete", "list", "read", "replace", "update"];
+pub const FILE_ACTIONS: &[&str] = &[
+    "access",
+    "changeName",
+    "changeTemplate",
+    "create",
+    "delete",
+    "list",
+    "read",
+    "replace",
+    "update",
+];
 pub const USER_ACTIONS: &[&str] = &[
-    "access", "create", "changeEmail", "changeLanguage", "changeName", "changePassword", "changeRole", "delete",
-    "list", "update",
+    "access",
+    "create",
+    "changeEmail",
+    "changeLanguage",
+    "changeName",
+    "changePassword",
+    "changeRole",
+    "delete",
+    "list",
+    "update",
 ];
 
 fn is_home(call: &Call, page: PageRef) -> bool {
@@ -34,7 +63,9 @@ fn is_error(call: &Call, page: PageRef) -> bool {
 fn template_choices(call: &Call, page: PageRef) -> usize {
     let template = &call.site.pages[page].template;
     let blueprints = &call.app.blueprints;
-    blueprints.page_template_choices(blueprints.page(template), template).len()
+    blueprints
+        .page_template_choices(blueprints.page(template), template)
+        .len()
 }
 
 pub fn page_can(call: &Call, page: PageRef, action: &str) -> bool {
@@ -45,11 +76,18 @@ pub fn page_can(call: &Call, page: PageRef, action: &str) -> bool {
         "changeTemplate" => !is_error(call, page) && template_choices(call, page) > 1,
         "sort" => {
             let blueprint = call.app.blueprints.page(&p.template);
-            !is_error(call, page) && p.status == Status::Listed && blueprint.num == NumScheme::Default
+            !is_error(call, page)
+                && p.status == Status::Listed
+                && blueprint.num == NumScheme::Default
         }
         _ => true,
     };
-    let option = call.app.blueprints.page(&p.template).options.decide(action, &call.actor.role.name);
+    let option = call
+        .app
+        .blueprints
+        .page(&p.template)
+        .options
+        .decide(action, &call.actor.role.name);
     decide(&call.actor.role, "pages", action, hard_rule, option)
 }
 
@@ -66,7 +104,12 @@ pub fn page_options(call: &Call, page: PageRef) -> Value {
 }
 
 pub fn site_can(call: &Call, action: &str) -> bool {
-    let option = call.app.blueprints.site().options.decide(action, &call.actor.role.name);
+    let option = call
+        .app
+        .blueprints
+        .site()
+        .options
+        .decide(action, &call.actor.role.name);
     decide(&call.actor.role, "site", action, true, option)
 }
 
@@ -78,17 +121,30 @@ pub fn site_options(call: &Call) -> Value {
 pub fn file_can(call: &Call, parent_templates: usize, file: &File, action: &str) -> bool {
     let hard_rule = action != "changeTemplate" || parent_templates > 1;
     let template = file_template(call, file);
-    let option = call.app.blueprints.file(template.as_deref()).options.decide(action, &call.actor.role.name);
+    let option = call
+        .app
+        .blueprints
+        .file(template.as_deref())
+        .options
+        .decide(action, &call.actor.role.name);
     decide(&call.actor.role, "files", action, hard_rule, option)
 }
 
 pub fn file_template(call: &Call, file: &File) -> Option<String> {
-    let fields = crate::store::model::fields_for(&file.meta, call.language.as_ref(), call.site.default_language());
-    fields.get("template").filter(|t| !t.is_empty()).map(str::to_owned)
+    let fields = crate::store::model::fields_for(
+        &file.meta,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    fields
+        .get("template")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 pub fn file_accessible(call: &Call, parent_templates: usize, file: &File) -> bool {
-    file_can(call, parent_templates, file, "read") && file_can(call, parent_templates, file, "access")
+    file_can(call, parent_templates, file, "read")
+        && file_can(call, parent_templates, file, "access")
 }
 
 pub fn file_listable(call: &Call, parent_templates: usize, file: &File) -> bool {
@@ -113,9 +169,22 @@ pub fn user_can(call: &Call, target: &User, action: &str) -> bool {
         "delete" => !last_admin,
         _ => true,
     };
-    let category = if call.actor.is(target) { "user" } else { "users" };
-    let role_name = if call.app.role(&target.role).is_nobody() { "default" } else { target.role.as_str() };
-    let option = call.app.blueprints.user(role_name).options.decide(action, &call.actor.role.name);
+    let category = if call.actor.is(target) {
+        "user"
+    } else {
+        "users"
+    };
+    let role_name = if call.app.role(&target.role).is_nobody() {
+        "default"
+    } else {
+        target.role.as_str()
+    };
+    let option = call
+        .app
+        .blueprints
+        .user(role_name)
+        .options
+        .decide(action, &call.actor.role.name);
     decide(&call.actor.role, category, action, hard_rule, option)
 }
 
@@ -144,5 +213,10 @@ pub fn role_accessible(call: &Call, role: &str) -> bool {
 }
 
 fn options(actions: &[&str], can: impl Fn(&str) -> bool) -> Value {
-    Value::Object(actions.iter().map(|a| (a.to_string(), Value::Bool(can(a)))).collect::<Map<_, _>>())
+    Value::Object(
+        actions
+            .iter()
+            .map(|a| (a.to_string(), Value::Bool(can(a))))
+            .collect::<Map<_, _>>(),
+    )
 }

@@ -28,7 +28,14 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    pub fn new(method: &str, headers: &HeaderMap, query: Option<&str>, path: String, body: Bytes, conn: Option<ConnInfo>) -> Incoming {
+    pub fn new(
+        method: &str,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        path: String,
+        body: Bytes,
+        conn: Option<ConnInfo>,
+    ) -> Incoming {
         Incoming {
             method: method.to_owned(),
             headers: headers.clone(),
@@ -62,7 +69,10 @@ pub struct Actor {
 
 impl Actor {
     pub fn anonymous() -> Actor {
-        Actor { user: None, role: Role::nobody() }
+        Actor {
+            user: None,
+            role: Role::nobody(),
+        }
     }
 
     pub fn is(&self, user: &User) -> bool {
@@ -78,6 +88,8 @@ pub struct Call<'a> {
     pub args: Vec<String>,
     pub query: Query,
     pub body: Body,
+    /// The body bytes as received, for multipart uploads.
+    pub raw_body: Bytes,
     pub actor: Actor,
     pub session: SessionState,
     pub language: Option<Language>,
@@ -97,7 +109,11 @@ impl Call<'_> {
     /// The Panel language of error messages: the acting user's, else the
     /// `panel.language` option.
     pub fn ui_language(&self) -> String {
-        self.actor.user.as_ref().map(|u| u.language.clone()).unwrap_or_else(|| self.app.config.panel.language.clone())
+        self.actor
+            .user
+            .as_ref()
+            .map(|u| u.language.clone())
+            .unwrap_or_else(|| self.app.config.panel.language.clone())
     }
 }
 
@@ -108,12 +124,20 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
     let Some((route, args)) = routes::find(&incoming.path, &method) else {
         let error = ApiError::no_route(&incoming.path, &method);
         let session = SessionState::from_cookie_header(app, None, is_https, now);
-        return finish(app, &incoming, error_reply(app, &error, None, &app.config.panel.language), session, None, None);
+        return finish(
+            app,
+            &incoming,
+            error_reply(app, &error, None, &app.config.panel.language),
+            session,
+            None,
+            None,
+        );
     };
     let mut call = Call {
         app,
         site: app.store.site(),
         body: Body::parse(incoming.header("content-type"), &incoming.body),
+        raw_body: incoming.body.clone(),
         session: SessionState::from_cookie_header(app, incoming.header("cookie"), is_https, now),
         method,
         args,
@@ -137,7 +161,14 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         Err(error) => error_reply(app, &error, Some(route), &language),
     };
     let user = call.actor.user.as_ref().map(|u| u.id.clone());
-    finish(app, &incoming, rendered, call.session, Some(route.pattern.to_owned()), user)
+    finish(
+        app,
+        &incoming,
+        rendered,
+        call.session,
+        Some(route.pattern.to_owned()),
+        user,
+    )
 }
 
 fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResult<()> {
@@ -149,7 +180,10 @@ fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResul
         Err(_) => None,
         Ok(Some(user)) => Some(user),
         Ok(None) => {
-            let given = incoming.header("x-csrf").map(str::to_owned).or_else(|| incoming.query.get("csrf").map(str::to_owned));
+            let given = incoming
+                .header("x-csrf")
+                .map(str::to_owned)
+                .or_else(|| incoming.query.get("csrf").map(str::to_owned));
             let session_user = call.session.user(&call.site).cloned();
             if route.auth {
                 let expected = call.session.expected_csrf(app, call.now);
@@ -162,7 +196,10 @@ fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResul
     };
     if let Some(user) = user {
         let role = app.role(&user.role);
-        call.actor = Actor { user: Some(user), role };
+        call.actor = Actor {
+            user: Some(user),
+            role,
+        };
         call.session.touch(app, call.now);
     }
     if route.auth {
@@ -176,7 +213,12 @@ fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResul
     Ok(())
 }
 
-fn error_reply(app: &App, error: &ApiError, route: Option<&Route>, language: &str) -> (u16, String) {
+fn error_reply(
+    app: &App,
+    error: &ApiError,
+    route: Option<&Route>,
+    language: &str,
+) -> (u16, String) {
     let ctx = ErrorContext {
         translations: &app.translations,
         language,
@@ -190,21 +232,43 @@ fn error_reply(app: &App, error: &ApiError, route: Option<&Route>, language: &st
     (status, super::json::encode(&body, false))
 }
 
-fn finish(app: &App, incoming: &Incoming, (status, body): (u16, String), session: SessionState, route: Option<String>, user: Option<String>) -> Done {
+fn finish(
+    app: &App,
+    incoming: &Incoming,
+    (status, body): (u16, String),
+    session: SessionState,
+    route: Option<String>,
+    user: Option<String>,
+) -> Done {
     let mut headers = HeaderMap::new();
     for cookie in &session.set_cookies {
         if let Ok(value) = HeaderValue::from_str(cookie) {
             headers.append(header::SET_COOKIE, value);
         }
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
-    let body = if incoming.query.flag("pretty") { reindent(&body) } else { body };
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, private"),
+    );
+    let body = if incoming.query.flag("pretty") {
+        reindent(&body)
+    } else {
+        body
+    };
     let _ = app;
-    Done { status, headers, body, route, user }
+    Done {
+        status,
+        headers,
+        body,
+        route,
+        user,
+    }
 }
 
 fn reindent(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body).map(|v| super::json::encode(&v, true)).unwrap_or_else(|_| body.to_owned())
+    serde_json::from_str::<serde_json::Value>(body)
+        .map(|v| super::json::encode(&v, true))
+        .unwrap_or_else(|_| body.to_owned())
 }
 
 /// Kirby's HTTPS detection (auth.md §4.3): our own TLS, a fixed `url` with
@@ -224,14 +288,21 @@ fn is_https(app: &App, incoming: &Incoming) -> bool {
 fn forwarded_https(incoming: &Incoming) -> bool {
     if let Some(forwarded) = incoming.header("forwarded") {
         let first = forwarded.split(',').next().unwrap_or("");
-        return first.split(';').any(|p| p.trim().eq_ignore_ascii_case("proto=https"));
+        return first
+            .split(';')
+            .any(|p| p.trim().eq_ignore_ascii_case("proto=https"));
     }
-    if incoming.header("x-forwarded-ssl").is_some_and(|v| v.eq_ignore_ascii_case("on")) {
+    if incoming
+        .header("x-forwarded-ssl")
+        .is_some_and(|v| v.eq_ignore_ascii_case("on"))
+    {
         return true;
     }
-    incoming
-        .header("x-forwarded-proto")
-        .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
+    incoming.header("x-forwarded-proto").is_some_and(|v| {
+        v.split(',')
+            .next()
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    })
 }
 
 fn origin(app: &App, incoming: &Incoming, is_https: bool) -> String {
@@ -239,23 +310,36 @@ fn origin(app: &App, incoming: &Incoming, is_https: bool) -> String {
     if let UrlOption::Fixed(url) = &app.config.url {
         return url.trim_end_matches('/').to_owned();
     }
-    let host = incoming.header("host").filter(|h| valid_host(h)).unwrap_or("localhost");
+    let host = incoming
+        .header("host")
+        .filter(|h| valid_host(h))
+        .unwrap_or("localhost");
     format!("{}://{host}", if is_https { "https" } else { "http" })
 }
 
 /// A Host header is used in URLs, so only plain host[:port] values count.
 fn valid_host(host: &str) -> bool {
-    !host.is_empty() && host.len() <= 255 && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
 }
 
 fn pick_language(call: &Call, incoming: &Incoming) -> Option<Language> {
     if !call.app.config.languages {
         return None;
     }
-    let requested = incoming.query.get("language").or_else(|| incoming.header("x-language"));
+    let requested = incoming
+        .query
+        .get("language")
+        .or_else(|| incoming.header("x-language"));
     call.site.language(requested).cloned()
 }
 
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

@@ -123,13 +123,19 @@ impl ApiError {
 
     /// A Kirby exception with a translation key such as `error.page.notFound`.
     pub fn keyed(class: Class, key: &str) -> ApiError {
-        ApiError { key: Some(key.to_owned()), ..ApiError::new(class) }
+        ApiError {
+            key: Some(key.to_owned()),
+            ..ApiError::new(class)
+        }
     }
 
     /// A Kirby exception thrown with a message string only: it keeps the
     /// class's default key (`Invalid CSRF token` → `error.invalidArgument`).
     pub fn message(class: Class, message: impl Into<String>) -> ApiError {
-        ApiError { fallback: Some(message.into()), ..ApiError::new(class) }
+        ApiError {
+            fallback: Some(message.into()),
+            ..ApiError::new(class)
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
@@ -171,7 +177,11 @@ impl ApiError {
     pub fn no_route(path: &str, method: &str) -> ApiError {
         let message =
             format!("No route found for path: \"{path}\" and request method: \"{method}\"");
-        ApiError { fallback: Some(message), ..ApiError::new(Class::Plain) }.status(404)
+        ApiError {
+            fallback: Some(message),
+            ..ApiError::new(Class::Plain)
+        }
+        .status(404)
     }
 
     /// A client mistake that Kirby answers with a crash; Folio answers 400.
@@ -181,7 +191,10 @@ impl ApiError {
 
     /// An internal failure. The details go to the log, never to the client.
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError { fallback: Some(message.into()), ..ApiError::new(Class::Plain) }
+        ApiError {
+            fallback: Some(message.into()),
+            ..ApiError::new(Class::Plain)
+        }
     }
 
     fn text(&self, ctx: &ErrorContext) -> String {
@@ -196,14 +209,21 @@ impl ApiError {
         if let Some(fallback) = &self.fallback {
             return fill(fallback, &self.data);
         }
-        let translated = self.key.as_deref().and_then(|k| ctx.translations.message(ctx.language, k));
+        let translated = self
+            .key
+            .as_deref()
+            .and_then(|k| ctx.translations.message(ctx.language, k));
         let template = translated.unwrap_or_else(|| self.class.default_message().to_owned());
         fill(&template, &self.data)
     }
 
     /// The HTTP status and Kirby's error body.
     pub fn to_body(&self, ctx: &ErrorContext) -> (u16, Value) {
-        let status = if (400..600).contains(&self.status) { self.status } else { 500 };
+        let status = if (400..600).contains(&self.status) {
+            self.status
+        } else {
+            500
+        };
         let mut body = Map::new();
         body.insert("status".into(), json!("error"));
         body.insert("message".into(), json!(self.text(ctx)));
@@ -229,7 +249,12 @@ mod tests {
     use super::*;
 
     fn ctx(translations: &Translations, debug: bool) -> ErrorContext<'_> {
-        ErrorContext { translations, language: "en", debug, route: Some("pages/x") }
+        ErrorContext {
+            translations,
+            language: "en",
+            debug,
+            route: Some("pages/x"),
+        }
     }
 
     #[test]
@@ -248,10 +273,18 @@ mod tests {
         let translations = Translations::default();
         let error = ApiError::no_route("nope", "GET");
         let (_, body) = error.to_body(&ctx(&translations, false));
-        assert!(body["message"].as_str().unwrap().starts_with("An unexpected error occurred!"));
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("An unexpected error occurred!")
+        );
         assert_eq!(body["key"], Value::Null);
         let (_, body) = error.to_body(&ctx(&translations, true));
-        assert_eq!(body["message"], "No route found for path: \"nope\" and request method: \"GET\"");
+        assert_eq!(
+            body["message"],
+            "No route found for path: \"nope\" and request method: \"GET\""
+        );
         assert_eq!(body["exception"], "Exception");
         assert_eq!(body["route"], "pages/x");
     }
@@ -272,10 +305,18 @@ impl From<crate::store::accounts::AccountError> for ApiError {
         use crate::store::accounts::AccountError as E;
         match error {
             E::InvalidEmail => ApiError::keyed(Class::InvalidArgument, "error.user.email.invalid"),
-            E::Duplicate(email) => ApiError::keyed(Class::Duplicate, "error.user.duplicate").with("email", email),
-            E::PasswordTooShort => ApiError::keyed(Class::InvalidArgument, "error.user.password.invalid"),
-            E::PasswordTooLong => ApiError::keyed(Class::InvalidArgument, "error.user.password.excessive"),
-            E::InvalidLanguage => ApiError::keyed(Class::InvalidArgument, "error.user.language.invalid"),
+            E::Duplicate(email) => {
+                ApiError::keyed(Class::Duplicate, "error.user.duplicate").with("email", email)
+            }
+            E::PasswordTooShort => {
+                ApiError::keyed(Class::InvalidArgument, "error.user.password.invalid")
+            }
+            E::PasswordTooLong => {
+                ApiError::keyed(Class::InvalidArgument, "error.user.password.excessive")
+            }
+            E::InvalidLanguage => {
+                ApiError::keyed(Class::InvalidArgument, "error.user.language.invalid")
+            }
             E::Io(e) => ApiError::internal(format!("cannot write the account: {e}")),
             E::Hash(e) => ApiError::internal(format!("cannot hash the password: {e}")),
         }

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn pretty_prints_with_four_spaces() {
-        let text = encode(&json!({"code": 200, "data": {"title": "A"}, "details": []}), true);
+        let text = encode(
+            &json!({"code": 200, "data": {"title": "A"}, "details": []}),
+            true,
+        );
         assert_eq!(
             text,
             "{\n    \"code\": 200,\n    \"data\": {\n        \"title\": \"A\"\n    },\n    \"details\": []\n}"

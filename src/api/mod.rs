@@ -13,6 +13,7 @@ pub mod error;
 pub mod handlers;
 pub mod json;
 pub mod models;
+pub mod multipart;
 pub mod reply;
 pub mod request;
 pub mod routes;
@@ -63,27 +64,48 @@ async fn entry(State(app): State<Arc<App>>, request: Request) -> Response<HttpBo
     response
 }
 
-async fn api_request(app: Arc<App>, request: Request, sub_path: String) -> (Response<HttpBody>, Option<String>, Option<String>) {
+async fn api_request(
+    app: Arc<App>,
+    request: Request,
+    sub_path: String,
+) -> (Response<HttpBody>, Option<String>, Option<String>) {
     let conn = request.extensions().get::<ConnInfo>().copied();
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => return (reply::too_large(&app), None, None),
     };
-    let incoming = Incoming::new(parts.method.as_str(), &parts.headers, parts.uri.query(), sub_path, bytes, conn);
+    let incoming = Incoming::new(
+        parts.method.as_str(),
+        &parts.headers,
+        parts.uri.query(),
+        sub_path,
+        bytes,
+        conn,
+    );
     let result = tokio::task::spawn_blocking(move || call::run(&app, incoming)).await;
     match result {
-        Ok(done) => (build_response(done.status, done.headers, done.body), done.route, done.user),
-        Err(_) => (build_response(500, HeaderMap::new(), r#"{"status":"error"}"#.into()), None, None),
+        Ok(done) => (
+            build_response(done.status, done.headers, done.body),
+            done.route,
+            done.user,
+        ),
+        Err(_) => (
+            build_response(500, HeaderMap::new(), r#"{"status":"error"}"#.into()),
+            None,
+            None,
+        ),
     }
 }
 
 pub(crate) fn build_response(status: u16, headers: HeaderMap, body: String) -> Response<HttpBody> {
     let mut response = Response::new(HttpBody::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json; charset=UTF-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
     response
 }

@@ -43,10 +43,9 @@ pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)
     let number = |key: &str, default: usize| -> ApiResult<usize> {
         match call.query.get(key).map(str::trim) {
             None | Some("") => Ok(default),
-            Some(raw) => raw
-                .parse::<i64>()
-                .map(|n| n.max(0) as usize)
-                .map_err(|_| ApiError::bad_request(format!("Invalid {key}: the value must be a number"))),
+            Some(raw) => raw.parse::<i64>().map(|n| n.max(0) as usize).map_err(|_| {
+                ApiError::bad_request(format!("Invalid {key}: the value must be a number"))
+            }),
         }
     };
     let limit = match number("limit", 100)? {
@@ -57,15 +56,25 @@ pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)
     let total = items.len();
     let pages = total.div_ceil(limit);
     if requested > pages.max(1) {
-        return Err(ApiError::keyed(Class::ErrorPage, "error.errorPage").with_fallback(format!(
-            "Pagination page {requested} does not exist, expected {}-{pages}",
-            if pages == 0 { 0 } else { 1 }
-        )));
+        return Err(
+            ApiError::keyed(Class::ErrorPage, "error.errorPage").with_fallback(format!(
+                "Pagination page {requested} does not exist, expected {}-{pages}",
+                if pages == 0 { 0 } else { 1 }
+            )),
+        );
     }
     let offset = (requested - 1) * limit;
     let page_items: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
     let page = if total == 0 { 0 } else { requested };
-    Ok((page_items, Pagination { page, total, offset, limit }))
+    Ok((
+        page_items,
+        Pagination {
+            page,
+            total,
+            offset,
+            limit,
+        },
+    ))
 }
 
 impl ApiError {
@@ -78,13 +87,22 @@ impl ApiError {
 /// Status and body text of a successful reply.
 pub fn render(_call: &Call, reply: Reply) -> (u16, String) {
     let (status, body) = match reply {
-        Reply::Model(data) => (200, json!({"code": 200, "data": empty_as_list(data), "status": "ok", "type": "model"})),
+        Reply::Model(data) => (
+            200,
+            json!({"code": 200, "data": empty_as_list(data), "status": "ok", "type": "model"}),
+        ),
         Reply::Collection(items, pagination) => {
             let data: Vec<Value> = items.into_iter().map(empty_as_list).collect();
-            (200, json!({"code": 200, "data": data, "pagination": pagination.to_json(), "status": "ok", "type": "collection"}))
+            (
+                200,
+                json!({"code": 200, "data": data, "pagination": pagination.to_json(), "status": "ok", "type": "collection"}),
+            )
         }
         Reply::Ok => (200, json!({"status": "ok", "message": "ok", "code": 200})),
-        Reply::NotFound => (404, json!({"status": "error", "message": "not found", "code": 404})),
+        Reply::NotFound => (
+            404,
+            json!({"status": "error", "message": "not found", "code": 404}),
+        ),
         Reply::Raw(value) => {
             let status = raw_status(&value);
             (status, value)
@@ -115,8 +133,14 @@ fn empty_as_list(value: Value) -> Value {
 
 /// The 413 answer for a body over the limit, in Kirby's error envelope.
 pub fn too_large(app: &App) -> Response<HttpBody> {
-    let error = ApiError::message(Class::InvalidArgument, "The request body is too large").status(413);
-    let ctx = ErrorContext { translations: &app.translations, language: &app.config.panel.language, debug: app.config.debug, route: None };
+    let error =
+        ApiError::message(Class::InvalidArgument, "The request body is too large").status(413);
+    let ctx = ErrorContext {
+        translations: &app.translations,
+        language: &app.config.panel.language,
+        debug: app.config.debug,
+        route: None,
+    };
     let (status, body) = error.to_body(&ctx);
     super::build_response(status, HeaderMap::new(), encode(&body, false))
 }

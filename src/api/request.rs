@@ -6,7 +6,9 @@
 use serde_json::{Map, Value};
 
 /// The nine methods Kirby's router knows; anything else is treated as GET.
-pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+pub const METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
 
 /// A request body after Kirby's decoding rules (api.md §1.4).
 #[derive(Debug, Clone)]
@@ -46,9 +48,10 @@ impl Body {
     /// A field of an object body or a form, by case-insensitive key.
     pub fn get(&self, key: &str) -> Option<Value> {
         match self {
-            Body::Json(Value::Object(map)) => {
-                map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
-            }
+            Body::Json(Value::Object(map)) => map
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.clone()),
             Body::Form(pairs) => pairs
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -61,7 +64,10 @@ impl Body {
     pub fn object(&self) -> Map<String, Value> {
         match self {
             Body::Json(Value::Object(map)) => map.clone(),
-            Body::Form(pairs) => pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect(),
+            Body::Form(pairs) => pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
             _ => Map::new(),
         }
     }
@@ -81,7 +87,9 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
 
 fn decode_component(raw: &str) -> String {
     let spaced = raw.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The query string of an API request.
@@ -90,7 +98,10 @@ pub struct Query(pub Vec<(String, String)>);
 
 impl Query {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
     }
 
     /// PHP truthiness of a flag such as `?pretty`: any value but `""` and `0`.
@@ -102,8 +113,16 @@ impl Query {
 /// The method Kirby's router sees: `X-HTTP-Method-Override` wins when it
 /// names a known method (any case); unknown methods become GET.
 pub fn effective_method(method: &str, override_header: Option<&str>) -> String {
-    let known = |m: &str| METHODS.iter().find(|k| k.eq_ignore_ascii_case(m)).map(|k| k.to_string());
-    override_header.and_then(known).or_else(|| known(method)).unwrap_or_else(|| "GET".into())
+    let known = |m: &str| {
+        METHODS
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(m))
+            .map(|k| k.to_string())
+    };
+    override_header
+        .and_then(known)
+        .or_else(|| known(method))
+        .unwrap_or_else(|| "GET".into())
 }
 
 #[cfg(test)]
@@ -112,14 +131,20 @@ mod tests {
 
     #[test]
     fn malformed_json_is_marked() {
-        assert!(matches!(Body::parse(Some("application/json"), b"{oops"), Body::Malformed));
+        assert!(matches!(
+            Body::parse(Some("application/json"), b"{oops"),
+            Body::Malformed
+        ));
         assert!(matches!(Body::parse(None, b"a=1&b=2"), Body::Form(_)));
         assert!(matches!(Body::parse(None, b"[1]"), Body::Json(_)));
     }
 
     #[test]
     fn form_and_json_keys_are_case_insensitive() {
-        let body = Body::parse(Some("application/x-www-form-urlencoded"), b"Email=a%40b.c&long=False");
+        let body = Body::parse(
+            Some("application/x-www-form-urlencoded"),
+            b"Email=a%40b.c&long=False",
+        );
         assert_eq!(body.get("email"), Some(Value::String("a@b.c".into())));
         let body = Body::parse(None, br#"{"EMAIL":"x"}"#);
         assert_eq!(body.get("email"), Some(Value::String("x".into())));

@@ -33,7 +33,10 @@ impl Route {
 
 fn compile(pattern: &str, any: &str) -> String {
     pattern
-        .replace("/(:any?)", &format!("(?:/({}))?", any.trim_end_matches('+').to_owned() + "*"))
+        .replace(
+            "/(:any?)",
+            &format!("(?:/({}))?", any.trim_end_matches('+').to_owned() + "*"),
+        )
         .replace("/(:all?)", "(?:/(.*))?")
         .replace("(:any)", &format!("({any})"))
         .replace("(:all)", "(.*)")
@@ -45,9 +48,22 @@ macro_rules! routes {
     };
 }
 
-fn route(methods: &'static str, pattern: &'static str, auth: bool, handler: Option<Handler>) -> Route {
-    let regex = Regex::new(&format!("^(?:{})$", compile(pattern, ANY))).expect("route patterns are valid");
-    Route { methods, pattern, auth, handler, regex, shown: compile(pattern, ANY_SHOWN) }
+fn route(
+    methods: &'static str,
+    pattern: &'static str,
+    auth: bool,
+    handler: Option<Handler>,
+) -> Route {
+    let regex =
+        Regex::new(&format!("^(?:{})$", compile(pattern, ANY))).expect("route patterns are valid");
+    Route {
+        methods,
+        pattern,
+        auth,
+        handler,
+        regex,
+        shown: compile(pattern, ANY_SHOWN),
+    }
 }
 
 const PARENT: &str = "(account|pages/[^/]+|site|users/[^/]+)";
@@ -106,10 +122,10 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "DELETE" "users/(:any)" true None;
         "GET" "(account)/avatar" true Some(users::avatar);
         "GET" "users/(:any)/avatar" true Some(users::avatar);
-        "POST" "(account)/avatar" true None;
-        "POST" "users/(:any)/avatar" true None;
-        "DELETE" "(account)/avatar" true None;
-        "DELETE" "users/(:any)/avatar" true None;
+        "POST" "(account)/avatar" true Some(file_writes::upload_avatar);
+        "POST" "users/(:any)/avatar" true Some(file_writes::upload_avatar);
+        "DELETE" "(account)/avatar" true Some(file_writes::delete_avatar);
+        "DELETE" "users/(:any)/avatar" true Some(file_writes::delete_avatar);
         "GET" "(account)/blueprint" true None;
         "GET" "users/(:any)/blueprint" true None;
         "GET" "(account)/blueprints" true Some(users::blueprints);
@@ -155,28 +171,55 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
 /// The file routes use a parent alternation that the placeholders cannot
 /// express, so they are built by hand.
 fn file_routes() -> Vec<Route> {
-    use handlers::files;
+    use handlers::{file_writes, files};
     let file = format!("(account/|pages/[^/]+/|site/|users/[^/]+/|)files/({ANY})");
     let parent = PARENT;
     let list: Vec<(&'static str, String, Option<Handler>)> = vec![
         ("ALL", format!("{file}/fields/({ANY})(?:/(.*))?"), None),
         ("GET", format!("{file}/sections/({ANY})"), None),
         ("ALL", format!("{file}/sections/({ANY})(?:/(.*))?"), None),
-        ("GET", format!("{parent}/files"), Some(files::list as Handler)),
-        ("POST", format!("{parent}/files"), None),
-        ("GET|POST", format!("{parent}/files/search"), Some(files::search as Handler)),
-        ("PATCH", format!("{parent}/files/sort"), None),
+        (
+            "GET",
+            format!("{parent}/files"),
+            Some(files::list as Handler),
+        ),
+        (
+            "POST",
+            format!("{parent}/files"),
+            Some(file_writes::upload as Handler),
+        ),
+        (
+            "GET|POST",
+            format!("{parent}/files/search"),
+            Some(files::search as Handler),
+        ),
+        (
+            "PATCH",
+            format!("{parent}/files/sort"),
+            Some(file_writes::sort as Handler),
+        ),
         ("GET", file.clone(), Some(files::read as Handler)),
-        ("PATCH", file.clone(), None),
-        ("POST", file.clone(), None),
-        ("DELETE", file.clone(), None),
-        ("PATCH", format!("{file}/name"), None),
+        ("PATCH", file.clone(), Some(file_writes::update as Handler)),
+        ("POST", file.clone(), Some(file_writes::replace as Handler)),
+        ("DELETE", file.clone(), Some(file_writes::delete as Handler)),
+        (
+            "PATCH",
+            format!("{file}/name"),
+            Some(file_writes::change_name as Handler),
+        ),
     ];
     list.into_iter()
         .map(|(methods, regex, handler)| {
             let shown = regex.replace(ANY, ANY_SHOWN);
             let compiled = Regex::new(&format!("^(?:{regex})$")).expect("file routes are valid");
-            Route { methods, pattern: "files", auth: true, handler, regex: compiled, shown }
+            Route {
+                methods,
+                pattern: "files",
+                auth: true,
+                handler,
+                regex: compiled,
+                shown,
+            }
         })
         .collect()
 }
@@ -185,7 +228,11 @@ fn file_routes() -> Vec<Route> {
 pub fn find(path: &str, method: &str) -> Option<(&'static Route, Vec<String>)> {
     TABLE.iter().filter(|r| r.allows(method)).find_map(|route| {
         let captures = route.regex.captures(path)?;
-        let args = captures.iter().skip(1).map(|c| c.map(|m| m.as_str().to_owned()).unwrap_or_default()).collect();
+        let args = captures
+            .iter()
+            .skip(1)
+            .map(|c| c.map(|m| m.as_str().to_owned()).unwrap_or_default())
+            .collect();
         Some((route, args))
     })
 }

@@ -27,17 +27,30 @@ pub struct Views {
 impl Views {
     fn named(&self, name: &str) -> Option<Selection> {
         if name == "any" {
-            return Some(self.all.iter().map(|f| (f.to_string(), Pick::Default)).collect());
+            return Some(
+                self.all
+                    .iter()
+                    .map(|f| (f.to_string(), Pick::Default))
+                    .collect(),
+            );
         }
         if name == "default" {
             return self.default.map(owned);
         }
-        self.named.iter().find(|(n, _)| *n == name).map(|(_, fields)| owned(fields))
+        self.named
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, fields)| owned(fields))
     }
 
     /// The default view, or all fields for kinds without one.
     pub fn default_selection(&self) -> Selection {
-        self.default.map(owned).unwrap_or_else(|| self.all.iter().map(|f| (f.to_string(), Pick::Default)).collect())
+        self.default.map(owned).unwrap_or_else(|| {
+            self.all
+                .iter()
+                .map(|f| (f.to_string(), Pick::Default))
+                .collect()
+        })
     }
 
     /// A view by name; an unknown name falls back to the default view, and
@@ -46,7 +59,9 @@ impl Views {
         match self.named(name) {
             Some(selection) => Ok(selection),
             None if self.default.is_some() => Ok(self.default_selection()),
-            None => Err(ApiError::internal(format!("The view \"{name}\" does not exist")).status(500)),
+            None => {
+                Err(ApiError::internal(format!("The view \"{name}\" does not exist")).status(500))
+            }
         }
     }
 
@@ -61,12 +76,20 @@ impl Views {
 }
 
 fn owned(fields: &[(&'static str, Pick)]) -> Selection {
-    fields.iter().map(|(f, p)| (f.to_string(), p.clone())).collect()
+    fields
+        .iter()
+        .map(|(f, p)| (f.to_string(), p.clone()))
+        .collect()
 }
 
 fn select_list(call: &Call) -> Option<Vec<String>> {
     let raw = call.query.get("select")?;
-    Some(raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+    Some(
+        raw.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
 }
 
 /// The selection of a single-model answer: `view` wins over `select`.

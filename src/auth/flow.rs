@@ -8,7 +8,9 @@
 use crate::api::error::{ApiError, Class};
 use crate::app::App;
 use crate::auth::basic::{AuthHeader, parse_authorization};
-use crate::auth::session::{SessionData, SessionLifetimes, SessionStore, SessionToken, SessionValue};
+use crate::auth::session::{
+    SessionData, SessionLifetimes, SessionStore, SessionToken, SessionValue,
+};
 use crate::auth::{cookie, password};
 use crate::store::{Site, User};
 
@@ -28,15 +30,27 @@ pub struct SessionState {
 impl SessionState {
     /// Reads the signed session cookie and its file, if any. A forged,
     /// expired or unknown cookie counts as no session at all.
-    pub fn from_cookie_header(app: &App, cookie_header: Option<&str>, secure: bool, now: i64) -> SessionState {
+    pub fn from_cookie_header(
+        app: &App,
+        cookie_header: Option<&str>,
+        secure: bool,
+        now: i64,
+    ) -> SessionState {
         let name = &app.config.session.cookie_name;
         let token = cookie_header
             .and_then(|header| cookie_value(header, name))
             .and_then(|raw| cookie::verify(raw, &app.config.cookie_key))
             .and_then(|token| SessionToken::parse(&token))
             .filter(|token| token.expiry > now);
-        let data = token.as_ref().and_then(|t| app.sessions.load(t, now).ok().flatten());
-        SessionState { token, data, set_cookies: Vec::new(), secure }
+        let data = token
+            .as_ref()
+            .and_then(|t| app.sessions.load(t, now).ok().flatten());
+        SessionState {
+            token,
+            data,
+            set_cookies: Vec::new(),
+            secure,
+        }
     }
 
     /// Makes sure the client has a session token, creating one (cookie only,
@@ -81,14 +95,19 @@ impl SessionState {
         if let Some(SessionValue::Str(stored)) = self.data.as_ref().and_then(|d| d.get(CSRF)) {
             return stored.clone();
         }
-        self.token.as_ref().map(|t| app.csrf_secret.derive(&t.id)).unwrap_or_default()
+        self.token
+            .as_ref()
+            .map(|t| app.csrf_secret.derive(&t.id))
+            .unwrap_or_default()
     }
 
     /// The logged-in user of this session. A password changed after the
     /// login voids the session (auth.md §8).
     pub fn user<'s>(&self, site: &'s Site) -> Option<&'s User> {
         let data = self.data.as_ref()?;
-        let Some(SessionValue::Str(id)) = data.get(USER_ID) else { return None };
+        let Some(SessionValue::Str(id)) = data.get(USER_ID) else {
+            return None;
+        };
         let user = site.user(id)?;
         let login_time = match data.get(LOGIN_TIME) {
             Some(SessionValue::Int(t)) => Some(*t),
@@ -121,7 +140,9 @@ impl SessionState {
         data.set(USER_ID, SessionValue::Str(user.id.clone()));
         data.set(LOGIN_TIME, SessionValue::Int(now));
         let token = SessionToken::generate(data.expiry_time);
-        app.sessions.save(&token, &data).map_err(|e| ApiError::internal(format!("cannot save the session: {e}")))?;
+        app.sessions
+            .save(&token, &data)
+            .map_err(|e| ApiError::internal(format!("cannot save the session: {e}")))?;
         if let Some(old) = self.token.take() {
             app.sessions.delete(&old).ok();
         }
@@ -141,7 +162,9 @@ impl SessionState {
         }
         if app.config.panel.dev {
             if had_file {
-                self.set_cookies.extend(cookie::delete_cookie_headers(&app.config.session.cookie_name));
+                self.set_cookies.extend(cookie::delete_cookie_headers(
+                    &app.config.session.cookie_name,
+                ));
             }
             return;
         }
@@ -172,12 +195,21 @@ fn lifetimes(app: &App) -> SessionLifetimes {
 }
 
 fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
-    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// Basic auth for one request (auth.md §4.1). `Ok(None)` means the header is
 /// not Basic auth Folio considers, so the session path applies.
-pub fn basic_user(app: &App, site: &Site, header: Option<&str>, is_https: bool) -> Result<Option<User>, ApiError> {
+pub fn basic_user(
+    app: &App,
+    site: &Site,
+    header: Option<&str>,
+    is_https: bool,
+) -> Result<Option<User>, ApiError> {
     if !app.config.api.basic_auth {
         return Ok(None);
     }
@@ -187,13 +219,22 @@ pub fn basic_user(app: &App, site: &Site, header: Option<&str>, is_https: bool) 
     };
     let methods = &app.config.auth.methods;
     if !methods.iter().any(|m| m.name == "password") {
-        return Err(ApiError::message(Class::Permission, "Login with password is not enabled"));
+        return Err(ApiError::message(
+            Class::Permission,
+            "Login with password is not enabled",
+        ));
     }
     if methods.iter().any(|m| m.two_factor) {
-        return Err(ApiError::message(Class::Permission, "Basic authentication cannot be used with 2FA"));
+        return Err(ApiError::message(
+            Class::Permission,
+            "Basic authentication cannot be used with 2FA",
+        ));
     }
     if !is_https && !app.config.api.allow_insecure {
-        return Err(ApiError::message(Class::Permission, "Basic authentication is only allowed over HTTPS"));
+        return Err(ApiError::message(
+            Class::Permission,
+            "Basic authentication is only allowed over HTTPS",
+        ));
     }
     let AuthHeader::Basic { email, password } = parsed else {
         return Err(ApiError::invalid_login());
@@ -206,23 +247,45 @@ pub fn basic_user(app: &App, site: &Site, header: Option<&str>, is_https: bool) 
 /// accounts.
 // FIXME: login trials (`auth.trials`, `site/accounts/.logins`) and the random
 // delay after a failure are not implemented yet; issue 5 covers them.
-pub fn check_password<'s>(app: &App, site: &'s Site, email: &str, given: &str) -> Result<&'s User, ApiError> {
+pub fn check_password<'s>(
+    app: &App,
+    site: &'s Site,
+    email: &str,
+    given: &str,
+) -> Result<&'s User, ApiError> {
     let debug = app.config.auth.debug == crate::config::AuthDebug::On;
-    let fail = |real: ApiError| if debug { real } else { ApiError::invalid_login() };
+    let fail = |real: ApiError| {
+        if debug {
+            real
+        } else {
+            ApiError::invalid_login()
+        }
+    };
     let user = site
         .user_by_email(email)
         .ok_or_else(|| fail(ApiError::user_not_found(email)))?;
     if user.password_hash.is_empty() {
-        return Err(fail(ApiError::keyed(Class::NotFound, "error.user.password.undefined")));
+        return Err(fail(ApiError::keyed(
+            Class::NotFound,
+            "error.user.password.undefined",
+        )));
     }
     if given.chars().count() < 8 {
-        return Err(fail(ApiError::keyed(Class::InvalidArgument, "error.user.password.invalid")));
+        return Err(fail(ApiError::keyed(
+            Class::InvalidArgument,
+            "error.user.password.invalid",
+        )));
     }
     if given.chars().count() > 1000 {
-        return Err(fail(ApiError::keyed(Class::InvalidArgument, "error.user.password.excessive")));
+        return Err(fail(ApiError::keyed(
+            Class::InvalidArgument,
+            "error.user.password.excessive",
+        )));
     }
     if !password::verify(given, &user.password_hash) {
-        return Err(fail(ApiError::keyed(Class::InvalidArgument, "error.user.password.wrong").status(401)));
+        return Err(fail(
+            ApiError::keyed(Class::InvalidArgument, "error.user.password.wrong").status(401),
+        ));
     }
     Ok(user)
 }

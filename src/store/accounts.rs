@@ -40,7 +40,9 @@ pub enum AccountError {
 
 /// A plausible e-mail address: one `@`, a local part, a dotted domain, no spaces.
 pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !local.contains('@')
         && domain.contains('.')
@@ -58,7 +60,11 @@ pub fn validate(user: &NewUser, existing: &[User], language_ok: bool) -> Result<
     if existing.iter().any(|u| u.email == email) {
         return Err(AccountError::Duplicate(email));
     }
-    let length = user.password.as_deref().map(|p| p.chars().count()).unwrap_or(0);
+    let length = user
+        .password
+        .as_deref()
+        .map(|p| p.chars().count())
+        .unwrap_or(0);
     if length < 8 {
         return Err(AccountError::PasswordTooShort);
     }
@@ -73,7 +79,11 @@ pub fn validate(user: &NewUser, existing: &[User], language_ok: bool) -> Result<
 
 fn new_id(accounts: &Path) -> String {
     loop {
-        let id: String = rand::thread_rng().sample_iter(&Alphanumeric).take(8).map(char::from).collect();
+        let id: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(8)
+            .map(char::from)
+            .collect();
         if !accounts.join(&id).exists() {
             return id;
         }
@@ -81,7 +91,9 @@ fn new_id(accounts: &Path) -> String {
 }
 
 fn text(value: Option<&str>) -> PhpValue {
-    value.map(|v| PhpValue::Str(v.to_owned())).unwrap_or(PhpValue::Null)
+    value
+        .map(|v| PhpValue::Str(v.to_owned()))
+        .unwrap_or(PhpValue::Null)
 }
 
 /// Writes the three account files into a fresh folder under `accounts`.
@@ -94,15 +106,24 @@ pub fn write_account(accounts: &Path, user: &NewUser) -> Result<String, AccountE
         None => String::new(),
     };
     let index = PhpValue::Array(PhpArray(vec![
-        (PhpKey::Str("email".into()), PhpValue::Str(user.email.trim().to_lowercase())),
-        (PhpKey::Str("language".into()), PhpValue::Str(user.language.clone())),
+        (
+            PhpKey::Str("email".into()),
+            PhpValue::Str(user.email.trim().to_lowercase()),
+        ),
+        (
+            PhpKey::Str("language".into()),
+            PhpValue::Str(user.language.clone()),
+        ),
         (PhpKey::Str("name".into()), text(user.name.as_deref())),
         (PhpKey::Str("role".into()), PhpValue::Str(user.role.clone())),
     ]));
     let staging = accounts.join(format!(".{id}.folio-new"));
     std::fs::create_dir_all(&staging)?;
     let result = (|| -> Result<(), AccountError> {
-        write_atomic(&staging.join("index.php"), write_return_file(&index).as_bytes())?;
+        write_atomic(
+            &staging.join("index.php"),
+            write_return_file(&index).as_bytes(),
+        )?;
         write_atomic(&staging.join(".htpasswd"), hash.as_bytes())?;
         write_atomic(&staging.join("user.txt"), b"")?;
         std::fs::rename(&staging, accounts.join(&id))?;
@@ -115,14 +136,16 @@ pub fn write_account(accounts: &Path, user: &NewUser) -> Result<String, AccountE
 }
 
 /// Validates and writes a new account, then returns it from the refreshed index.
-pub fn create_user(store: &super::Store, user: NewUser, language_ok: bool) -> Result<User, AccountError> {
+pub fn create_user(
+    store: &super::Store,
+    user: NewUser,
+    language_ok: bool,
+) -> Result<User, AccountError> {
     let id = store.write(|site| {
         validate(&user, &site.users, language_ok)?;
         write_account(store.accounts_dir(), &user)
     })?;
-    store
-        .site()
-        .user(&id)
-        .cloned()
-        .ok_or_else(|| AccountError::Io(std::io::Error::other("the new account cannot be read back")))
+    store.site().user(&id).cloned().ok_or_else(|| {
+        AccountError::Io(std::io::Error::other("the new account cannot be read back"))
+    })
 }

@@ -20,6 +20,9 @@ pub fn content_path(dir: &Path, name: &str, language: Option<&str>) -> PathBuf {
 
 /// Writes `fields` to `path` in Kirby's format, replacing the file in one step.
 pub fn write_fields(path: &Path, fields: &Fields) -> std::io::Result<()> {
-    let pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let pairs: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     write_atomic(path, txt::write(&pairs).as_bytes())
 }

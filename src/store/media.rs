@@ -23,11 +23,23 @@ const TYPES: &[(&str, &str, &str)] = &[
     ("tiff", "image/tiff", "image"),
     ("pdf", "application/pdf", "document"),
     ("doc", "application/msword", "document"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "document"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "document",
+    ),
     ("xls", "application/vnd.ms-excel", "document"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "document"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "document",
+    ),
     ("ppt", "application/vnd.ms-powerpoint", "document"),
-    ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "document"),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "document",
+    ),
     ("odt", "application/vnd.oasis.opendocument.text", "document"),
     ("csv", "text/csv", "document"),
     ("txt", "text/plain", "document"),
@@ -61,22 +73,39 @@ pub fn mime_for(extension: &str) -> &'static str {
 }
 
 pub fn type_for(extension: &str) -> &'static str {
-    TYPES.iter().find(|(ext, _, _)| *ext == extension).map(|(_, _, t)| *t).unwrap_or("unknown")
+    TYPES
+        .iter()
+        .find(|(ext, _, _)| *ext == extension)
+        .map(|(_, _, t)| *t)
+        .unwrap_or("unknown")
 }
 
 /// Width and height of a JPEG, PNG, GIF or WebP, read from its header.
 pub fn image_size(path: &Path) -> Option<(u32, u32)> {
     let mut head = Vec::with_capacity(64 * 1024);
-    std::fs::File::open(path).ok()?.take(256 * 1024).read_to_end(&mut head).ok()?;
-    png_size(&head).or_else(|| gif_size(&head)).or_else(|| webp_size(&head)).or_else(|| jpeg_size(&head))
+    std::fs::File::open(path)
+        .ok()?
+        .take(256 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    png_size(&head)
+        .or_else(|| gif_size(&head))
+        .or_else(|| webp_size(&head))
+        .or_else(|| jpeg_size(&head))
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?])))
+    Some(u32::from(u16::from_be_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+    ])))
 }
 
 fn le16(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?])))
+    Some(u32::from(u16::from_le_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+    ])))
 }
 
 fn png_size(b: &[u8]) -> Option<(u32, u32)> {
@@ -99,7 +128,11 @@ fn webp_size(b: &[u8]) -> Option<(u32, u32)> {
         return None;
     }
     let le24 = |at: usize| -> Option<u32> {
-        Some(u32::from(*b.get(at)?) | u32::from(*b.get(at + 1)?) << 8 | u32::from(*b.get(at + 2)?) << 16)
+        Some(
+            u32::from(*b.get(at)?)
+                | u32::from(*b.get(at + 1)?) << 8
+                | u32::from(*b.get(at + 2)?) << 16,
+        )
     };
     match b.get(12..16)? {
         b"VP8X" => Some((le24(24)? + 1, le24(27)? + 1)),

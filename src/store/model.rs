@@ -67,7 +67,10 @@ pub struct File {
 
 impl File {
     pub fn name(&self) -> &str {
-        self.filename.rsplit_once('.').map(|(n, _)| n).unwrap_or(&self.filename)
+        self.filename
+            .rsplit_once('.')
+            .map(|(n, _)| n)
+            .unwrap_or(&self.filename)
     }
 }
 
@@ -92,7 +95,10 @@ pub struct User {
 impl User {
     /// Kirby's `username`: the name, or else the e-mail address.
     pub fn username(&self) -> &str {
-        self.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.email)
+        self.name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.email)
     }
 }
 
@@ -149,7 +155,10 @@ impl Site {
     }
 
     pub fn default_language(&self) -> Option<&Language> {
-        self.languages.iter().find(|l| l.default).or(self.languages.first())
+        self.languages
+            .iter()
+            .find(|l| l.default)
+            .or(self.languages.first())
     }
 
     /// The language whose content a request reads: the requested one when it
@@ -206,7 +215,9 @@ pub fn fields_for(
     let Some(lang) = language else {
         return content.get("").cloned().unwrap_or_default();
     };
-    let base = default.and_then(|d| content.get(&d.code)).or_else(|| content.get(""));
+    let base = default
+        .and_then(|d| content.get(&d.code))
+        .or_else(|| content.get(""));
     let own = content.get(&lang.code);
     match (base, own) {
         (Some(base), Some(own)) if !Arc::ptr_eq(base, own) => {

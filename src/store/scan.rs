@@ -18,7 +18,15 @@ use crate::format::php::{self, PhpKey, PhpValue};
 use crate::format::txt::{self, Fields};
 
 /// Names that are never pages or files (storage.md §2).
-const IGNORED: &[&str] = &[".DS_Store", ".gitignore", ".git", ".svn", ".htaccess", "Thumb.db", "@eaDir"];
+const IGNORED: &[&str] = &[
+    ".DS_Store",
+    ".gitignore",
+    ".git",
+    ".svn",
+    ".htaccess",
+    "Thumb.db",
+    "@eaDir",
+];
 
 /// Where the parts of a site live.
 #[derive(Debug, Clone)]
@@ -56,7 +64,9 @@ impl ParseCache {
             .map_err(|e| e.to_string())
             .and_then(|bytes| txt::parse_bytes(&bytes).map_err(|e| e.to_string()))
             .map(Arc::new);
-        self.entries.lock().insert(path.to_owned(), (modified, size, parsed.clone()));
+        self.entries
+            .lock()
+            .insert(path.to_owned(), (modified, size, parsed.clone()));
         parsed
     }
 }
@@ -71,7 +81,9 @@ struct Entry {
 }
 
 fn list_dir(dir: &Path) -> Vec<Entry> {
-    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut entries: Vec<Entry> = read
         .flatten()
         .filter_map(|e| {
@@ -83,7 +95,13 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0);
-            Some(Entry { name, path: e.path(), is_dir: meta.is_dir(), size: meta.len(), modified })
+            Some(Entry {
+                name,
+                path: e.path(),
+                is_dir: meta.is_dir(),
+                size: meta.len(),
+                modified,
+            })
         })
         .collect();
     entries.sort_by(|a, b| natural_cmp(&a.name, &b.name));
@@ -92,14 +110,28 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
 
 /// Builds the snapshot. `languages` is on when the `languages` option is.
 pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
-    let mut scanner = Scanner { cache, site: Site::default(), codes: Vec::new() };
+    let mut scanner = Scanner {
+        cache,
+        site: Site::default(),
+        codes: Vec::new(),
+    };
     if languages {
         scanner.site.languages = read_languages(&roots.languages, &mut scanner.site.problems);
-        scanner.codes = scanner.site.languages.iter().map(|l| l.code.clone()).collect();
+        scanner.codes = scanner
+            .site
+            .languages
+            .iter()
+            .map(|l| l.code.clone())
+            .collect();
     }
     let top = list_dir(&roots.content);
     let (content, files) = scanner.contents_and_files(&top, None);
-    scanner.site.content = content.into_iter().filter(|(t, _)| t == "site").map(|(_, c)| c).next().unwrap_or_default();
+    scanner.site.content = content
+        .into_iter()
+        .filter(|(t, _)| t == "site")
+        .map(|(_, c)| c)
+        .next()
+        .unwrap_or_default();
     scanner.site.files = files;
     let (children, drafts) = scanner.child_pages(&top, None, "");
     scanner.site.children = children;
@@ -130,14 +162,22 @@ impl Scanner<'_> {
         match self.cache.fields(&entry.path, entry.modified, entry.size) {
             Ok(fields) => Some(fields),
             Err(message) => {
-                self.site.problems.push(Problem { path: entry.path.clone(), line: None, message });
+                self.site.problems.push(Problem {
+                    path: entry.path.clone(),
+                    line: None,
+                    message,
+                });
                 None
             }
         }
     }
 
     /// The content files (by template name) and the files of one folder.
-    fn contents_and_files(&mut self, entries: &[Entry], _owner: Option<PageRef>) -> (Vec<(String, Translated)>, Vec<File>) {
+    fn contents_and_files(
+        &mut self,
+        entries: &[Entry],
+        _owner: Option<PageRef>,
+    ) -> (Vec<(String, Translated)>, Vec<File>) {
         let file_names: Vec<&str> = entries
             .iter()
             .filter(|e| !e.is_dir && is_model_file(&e.name))
@@ -146,9 +186,13 @@ impl Scanner<'_> {
         let mut contents: Vec<(String, Translated)> = Vec::new();
         let mut metas: HashMap<String, Translated> = HashMap::new();
         for entry in entries.iter().filter(|e| !e.is_dir && !is_ignored(&e.name)) {
-            let Some((name, code)) = self.content_name(&entry.name) else { continue };
+            let Some((name, code)) = self.content_name(&entry.name) else {
+                continue;
+            };
             let (name, code) = (name.to_owned(), code.to_owned());
-            let Some(fields) = self.parse(entry) else { continue };
+            let Some(fields) = self.parse(entry) else {
+                continue;
+            };
             if file_names.contains(&name.as_str()) {
                 metas.entry(name).or_default().insert(code, fields);
             } else if let Some((_, t)) = contents.iter_mut().find(|(n, _)| *n == name) {
@@ -166,12 +210,20 @@ impl Scanner<'_> {
     }
 
     /// Reads the page folders among `entries`; returns (children, drafts).
-    fn child_pages(&mut self, entries: &[Entry], parent: Option<PageRef>, parent_id: &str) -> (Vec<PageRef>, Vec<PageRef>) {
+    fn child_pages(
+        &mut self,
+        entries: &[Entry],
+        parent: Option<PageRef>,
+        parent_id: &str,
+    ) -> (Vec<PageRef>, Vec<PageRef>) {
         let mut children = Vec::new();
         let mut drafts = Vec::new();
         for entry in entries.iter().filter(|e| e.is_dir) {
             if entry.name == "_drafts" {
-                for draft in list_dir(&entry.path).iter().filter(|e| e.is_dir && !is_ignored(&e.name)) {
+                for draft in list_dir(&entry.path)
+                    .iter()
+                    .filter(|e| e.is_dir && !is_ignored(&e.name))
+                {
                     if let Some(r) = self.page(draft, parent, parent_id, true) {
                         drafts.push(r);
                     }
@@ -185,12 +237,26 @@ impl Scanner<'_> {
         (children, drafts)
     }
 
-    fn page(&mut self, entry: &Entry, parent: Option<PageRef>, parent_id: &str, draft: bool) -> Option<PageRef> {
-        let (num, slug) = if draft { (None, entry.name.clone()) } else { split_num(&entry.name) };
+    fn page(
+        &mut self,
+        entry: &Entry,
+        parent: Option<PageRef>,
+        parent_id: &str,
+        draft: bool,
+    ) -> Option<PageRef> {
+        let (num, slug) = if draft {
+            (None, entry.name.clone())
+        } else {
+            split_num(&entry.name)
+        };
         if slug.is_empty() {
             return None;
         }
-        let id = if parent_id.is_empty() { slug.clone() } else { format!("{parent_id}/{slug}") };
+        let id = if parent_id.is_empty() {
+            slug.clone()
+        } else {
+            format!("{parent_id}/{slug}")
+        };
         let status = match (draft, num) {
             (true, _) => Status::Draft,
             (false, Some(_)) => Status::Listed,
@@ -198,9 +264,17 @@ impl Scanner<'_> {
         };
         let entries = list_dir(&entry.path);
         let (contents, files) = self.contents_and_files(&entries, None);
-        let modified = entries.iter().filter(|e| e.name.ends_with(".txt")).map(|e| e.modified).max().unwrap_or(entry.modified);
+        let modified = entries
+            .iter()
+            .filter(|e| e.name.ends_with(".txt"))
+            .map(|e| e.modified)
+            .max()
+            .unwrap_or(entry.modified);
         // The last content file in natural order names the template.
-        let (template, content) = contents.into_iter().last().unwrap_or_else(|| ("default".into(), Translated::new()));
+        let (template, content) = contents
+            .into_iter()
+            .last()
+            .unwrap_or_else(|| ("default".into(), Translated::new()));
         let me = self.site.pages.len();
         self.site.pages.push(Page {
             id: id.clone(),
@@ -225,7 +299,10 @@ impl Scanner<'_> {
 
     fn users(&mut self, accounts: &Path) -> Vec<User> {
         let mut users = Vec::new();
-        for entry in list_dir(accounts).iter().filter(|e| e.is_dir && !e.name.starts_with('.')) {
+        for entry in list_dir(accounts)
+            .iter()
+            .filter(|e| e.is_dir && !e.name.starts_with('.'))
+        {
             match self.user(entry) {
                 Ok(Some(user)) => users.push(user),
                 Ok(None) => {}
@@ -237,25 +314,46 @@ impl Scanner<'_> {
 
     fn user(&mut self, entry: &Entry) -> Result<Option<User>, Problem> {
         let index = entry.path.join("index.php");
-        let Ok(source) = std::fs::read_to_string(&index) else { return Ok(None) };
-        let problem = |line, message: String| Problem { path: index.clone(), line, message };
-        let value = php::parse_return_file(&source).map_err(|e| problem(Some(e.line), e.message.clone()))?;
-        let PhpValue::Array(array) = value else {
-            return Err(problem(None, "the account file does not return an array".into()));
+        let Ok(source) = std::fs::read_to_string(&index) else {
+            return Ok(None);
         };
-        let text = |key: &str| array.0.iter().find(|(k, _)| *k == PhpKey::Str(key.into())).and_then(|(_, v)| match v {
-            PhpValue::Str(s) => Some(s.clone()),
-            _ => None,
-        });
+        let problem = |line, message: String| Problem {
+            path: index.clone(),
+            line,
+            message,
+        };
+        let value = php::parse_return_file(&source)
+            .map_err(|e| problem(Some(e.line), e.message.clone()))?;
+        let PhpValue::Array(array) = value else {
+            return Err(problem(
+                None,
+                "the account file does not return an array".into(),
+            ));
+        };
+        let text = |key: &str| {
+            array
+                .0
+                .iter()
+                .find(|(k, _)| *k == PhpKey::Str(key.into()))
+                .and_then(|(_, v)| match v {
+                    PhpValue::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+        };
         let email = text("email").unwrap_or_default().trim().to_lowercase();
         let entries = list_dir(&entry.path);
         let htpasswd = entries.iter().find(|e| e.name == ".htpasswd");
-        let (password_hash, secrets) = match htpasswd.and_then(|e| std::fs::read_to_string(&e.path).ok()) {
-            Some(text) => split_htpasswd(&text),
-            None => (text("password").unwrap_or_default(), Default::default()),
-        };
+        let (password_hash, secrets) =
+            match htpasswd.and_then(|e| std::fs::read_to_string(&e.path).ok()) {
+                Some(text) => split_htpasswd(&text),
+                None => (text("password").unwrap_or_default(), Default::default()),
+            };
         let (contents, files) = self.contents_and_files(&entries, None);
-        let content = contents.into_iter().find(|(n, _)| n == "user").map(|(_, c)| c).unwrap_or_default();
+        let content = contents
+            .into_iter()
+            .find(|(n, _)| n == "user")
+            .map(|(_, c)| c)
+            .unwrap_or_default();
         let avatar = files.into_iter().find(|f| f.name() == "profile");
         Ok(Some(User {
             id: entry.name.clone(),
@@ -285,8 +383,16 @@ fn split_htpasswd(text: &str) -> (String, serde_json::Map<String, serde_json::Va
 }
 
 fn file_from(entry: &Entry, meta: Translated) -> File {
-    let extension = entry.name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
-    let dimensions = if media::type_for(&extension) == "image" { media::image_size(&entry.path) } else { None };
+    let extension = entry
+        .name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .unwrap_or_default();
+    let dimensions = if media::type_for(&extension) == "image" {
+        media::image_size(&entry.path)
+    } else {
+        None
+    };
     File {
         filename: entry.name.clone(),
         path: entry.path.clone(),
@@ -305,7 +411,10 @@ fn is_ignored(name: &str) -> bool {
 /// Plain files that are page files: not content, not markup, not PHP.
 fn is_model_file(name: &str) -> bool {
     let lower = name.to_lowercase();
-    !is_ignored(name) && ![".txt", ".htm", ".html", ".php"].iter().any(|ext| lower.ends_with(ext))
+    !is_ignored(name)
+        && ![".txt", ".htm", ".html", ".php"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
 }
 
 /// `1_notes` → (1, notes); `about` → (None, about). Kirby casts the prefix to
@@ -326,10 +435,16 @@ fn read_languages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Language> {
     for entry in list_dir(dir).iter().filter(|e| e.name.ends_with(".php")) {
         let parsed = std::fs::read_to_string(&entry.path)
             .map_err(|e| (None, e.to_string()))
-            .and_then(|src| php::parse_return_file(&src).map_err(|e| (Some(e.line), e.message.clone())));
+            .and_then(|src| {
+                php::parse_return_file(&src).map_err(|e| (Some(e.line), e.message.clone()))
+            });
         match parsed {
             Ok(value) => languages.push(language_from(&entry.name, &value)),
-            Err((line, message)) => problems.push(Problem { path: entry.path.clone(), line, message }),
+            Err((line, message)) => problems.push(Problem {
+                path: entry.path.clone(),
+                line,
+                message,
+            }),
         }
     }
     languages.sort_by(|a, b| a.code.cmp(&b.code));
@@ -338,14 +453,27 @@ fn read_languages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Language> {
 
 fn language_from(filename: &str, value: &PhpValue) -> Language {
     let json = php_to_json(value);
-    let code = json["code"].as_str().map(str::to_owned).unwrap_or_else(|| filename.trim_end_matches(".php").to_owned());
+    let code = json["code"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| filename.trim_end_matches(".php").to_owned());
     Language {
         name: json["name"].as_str().unwrap_or(&code).to_owned(),
         default: json["default"].as_bool().unwrap_or(false),
-        direction: json["direction"].as_str().filter(|d| *d == "rtl").unwrap_or("ltr").to_owned(),
-        locale: json.get("locale").cloned().unwrap_or(serde_json::Value::Null),
+        direction: json["direction"]
+            .as_str()
+            .filter(|d| *d == "rtl")
+            .unwrap_or("ltr")
+            .to_owned(),
+        locale: json
+            .get("locale")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null),
         url: json["url"].as_str().map(str::to_owned),
-        rules: json.get("slugs").cloned().unwrap_or(serde_json::Value::Array(Vec::new())),
+        rules: json
+            .get("slugs")
+            .cloned()
+            .unwrap_or(serde_json::Value::Array(Vec::new())),
         code,
     }
 }
@@ -357,10 +485,16 @@ pub fn php_to_json(value: &PhpValue) -> serde_json::Value {
         PhpValue::Null | PhpValue::Dynamic { .. } => Value::Null,
         PhpValue::Bool(b) => Value::Bool(*b),
         PhpValue::Int(i) => Value::from(*i),
-        PhpValue::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        PhpValue::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         PhpValue::Str(s) => Value::String(s.clone()),
         PhpValue::Array(array) => {
-            let is_list = array.0.iter().enumerate().all(|(i, (k, _))| *k == PhpKey::Int(i as i64));
+            let is_list = array
+                .0
+                .iter()
+                .enumerate()
+                .all(|(i, (k, _))| *k == PhpKey::Int(i as i64));
             if is_list && !array.0.is_empty() {
                 Value::Array(array.0.iter().map(|(_, v)| php_to_json(v)).collect())
             } else if array.0.is_empty() {
@@ -386,7 +520,10 @@ mod tests {
     #[test]
     fn splits_sorting_numbers() {
         assert_eq!(split_num("1_notes"), (Some(1), "notes".into()));
-        assert_eq!(split_num("20230421_across"), (Some(20230421), "across".into()));
+        assert_eq!(
+            split_num("20230421_across"),
+            (Some(20230421), "across".into())
+        );
         assert_eq!(split_num("about"), (None, "about".into()));
         assert_eq!(split_num("foo_bar"), (Some(0), "bar".into()));
         assert_eq!(split_num("_x"), (None, "_x".into()));
@@ -412,8 +549,15 @@ mod tests {
         let site = scan(&Roots::for_site(dir.path()), false, &ParseCache::default());
         assert_eq!(site.content[""].get("title"), Some("Site"));
         let blog = site.page("blog").unwrap();
-        assert_eq!((blog.num, blog.status, blog.template.as_str()), (Some(1), Status::Listed, "blog"));
-        let ids: Vec<&str> = blog.children.iter().map(|&r| site.pages[r].id.as_str()).collect();
+        assert_eq!(
+            (blog.num, blog.status, blog.template.as_str()),
+            (Some(1), Status::Listed, "blog")
+        );
+        let ids: Vec<&str> = blog
+            .children
+            .iter()
+            .map(|&r| site.pages[r].id.as_str())
+            .collect();
         assert_eq!(ids, ["blog/b", "blog/a"]);
         assert_eq!(site.page("blog/wip").unwrap().status, Status::Draft);
         assert_eq!(blog.files.len(), 1);

@@ -17,31 +17,66 @@ use crate::store::model::fields_for;
 use crate::store::{PageRef, Site, Status};
 
 pub async fn handle(app: Arc<App>, request: Request) -> Response<Body> {
-    let secure = request.extensions().get::<ConnInfo>().is_some_and(|c| c.tls);
-    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
-    let cookie = request.headers().get(header::COOKIE).and_then(|h| h.to_str().ok()).map(str::to_owned);
-    let path = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy().into_owned();
+    let secure = request
+        .extensions()
+        .get::<ConnInfo>()
+        .is_some_and(|c| c.tls);
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    let cookie = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    let path = percent_encoding::percent_decode_str(request.uri().path())
+        .decode_utf8_lossy()
+        .into_owned();
     let is_head = request.method() == axum::http::Method::HEAD;
-    tokio::task::spawn_blocking(move || render(&app, &path, &host, cookie.as_deref(), secure, is_head))
-        .await
-        .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
+    tokio::task::spawn_blocking(move || {
+        render(&app, &path, &host, cookie.as_deref(), secure, is_head)
+    })
+    .await
+    .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
 }
 
-fn render(app: &App, path: &str, host: &str, cookie: Option<&str>, secure: bool, is_head: bool) -> Response<Body> {
+fn render(
+    app: &App,
+    path: &str,
+    host: &str,
+    cookie: Option<&str>,
+    secure: bool,
+    is_head: bool,
+) -> Response<Body> {
     let now = crate::api::call::unix_now();
     let site = app.store.site();
     let origin = format!("{}://{host}", if secure { "https" } else { "http" });
     let id = path.trim_matches('/');
-    let id = if id.is_empty() { app.config.home.as_str() } else { id };
-    let found = site.page_ref(id).filter(|&p| site.pages[p].status != Status::Draft);
+    let id = if id.is_empty() {
+        app.config.home.as_str()
+    } else {
+        id
+    };
+    let found = site
+        .page_ref(id)
+        .filter(|&p| site.pages[p].status != Status::Draft);
     let (page, status) = match found {
         Some(p) => (Some(p), StatusCode::OK),
         None => (site.page_ref(&app.config.error), StatusCode::NOT_FOUND),
     };
-    let Some(page) = page else { return plain(StatusCode::NOT_FOUND, "not found") };
+    let Some(page) = page else {
+        return plain(StatusCode::NOT_FOUND, "not found");
+    };
     let mut session = SessionState::from_cookie_header(app, cookie, secure, now);
     let csrf = session.expected_csrf(app, now);
-    let view = PageView { page: page_data(&site, page, &origin, &app.config.home), site: site_data(&site, &origin, &app.config.home), csrf };
+    let view = PageView {
+        page: page_data(&site, page, &origin, &app.config.home),
+        site: site_data(&site, &origin, &app.config.home),
+        csrf,
+    };
     let templates = Templates::new(app.root.join("site/templates"));
     let template = site.pages[page].template.clone();
     let mut response = match templates.render(&template, view) {
@@ -49,7 +84,10 @@ fn render(app: &App, path: &str, host: &str, cookie: Option<&str>, secure: bool,
         Err(RenderError::NoTemplate(_)) => plain(StatusCode::NOT_FOUND, "not found"),
         Err(error) => {
             tracing::error!(template = %template, "cannot render page: {error}");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "the page cannot be rendered")
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page cannot be rendered",
+            )
         }
     };
     for cookie in &session.set_cookies {
@@ -61,25 +99,42 @@ fn render(app: &App, path: &str, host: &str, cookie: Option<&str>, secure: bool,
 }
 
 fn content(site: &Site, page: PageRef) -> BTreeMap<String, String> {
-    let fields = fields_for(&site.pages[page].content, site.default_language(), site.default_language());
-    fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+    let fields = fields_for(
+        &site.pages[page].content,
+        site.default_language(),
+        site.default_language(),
+    );
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 fn title(site: &Site, page: PageRef) -> String {
     let p = &site.pages[page];
-    content(site, page).remove("title").filter(|t| !t.is_empty()).unwrap_or_else(|| p.slug.clone())
+    content(site, page)
+        .remove("title")
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| p.slug.clone())
 }
 
 fn url(site: &Site, page: PageRef, origin: &str, home: &str) -> String {
     let id = &site.pages[page].id;
-    if id == home { origin.to_owned() } else { format!("{origin}/{id}") }
+    if id == home {
+        origin.to_owned()
+    } else {
+        format!("{origin}/{id}")
+    }
 }
 
 fn links(site: &Site, pages: &[PageRef], origin: &str, home: &str) -> Vec<Link> {
     pages
         .iter()
         .filter(|&&p| site.pages[p].status == Status::Listed)
-        .map(|&p| Link { title: title(site, p), url: url(site, p, origin, home) })
+        .map(|&p| Link {
+            title: title(site, p),
+            url: url(site, p, origin, home),
+        })
         .collect()
 }
 
@@ -98,11 +153,18 @@ fn page_data(site: &Site, page: PageRef, origin: &str, home: &str) -> PageData {
 }
 
 fn site_data(site: &Site, origin: &str, home: &str) -> SiteData {
-    let fields = fields_for(&site.content, site.default_language(), site.default_language());
+    let fields = fields_for(
+        &site.content,
+        site.default_language(),
+        site.default_language(),
+    );
     SiteData {
         title: fields.get("title").unwrap_or_default().to_owned(),
         url: origin.to_owned(),
-        content: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        content: fields
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
         children: links(site, &site.children, origin, home),
     }
 }
@@ -110,14 +172,23 @@ fn site_data(site: &Site, origin: &str, home: &str) -> SiteData {
 fn html_response(status: StatusCode, html: String) -> Response<Body> {
     let mut response = Response::new(Body::from(html));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, private"),
+    );
     response
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Body> {
     let mut response = Response::new(Body::from(text.to_owned()));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }

@@ -39,10 +39,17 @@ impl TestSite {
     /// A fresh copy of `tests/fixtures/site` with `config` as its config.php body.
     pub fn with_config(config: &str) -> TestSite {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"), dir.path());
+        copy_dir(
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"),
+            dir.path(),
+        );
         let config_dir = dir.path().join("site/config");
         std::fs::create_dir_all(&config_dir).unwrap();
-        std::fs::write(config_dir.join("config.php"), format!("<?php\n\nreturn [\n{config}\n];\n")).unwrap();
+        std::fs::write(
+            config_dir.join("config.php"),
+            format!("<?php\n\nreturn [\n{config}\n];\n"),
+        )
+        .unwrap();
         let app = folio::app::App::open(dir.path()).unwrap();
         TestSite { dir, app }
     }
@@ -57,7 +64,10 @@ impl TestSite {
     }
 
     pub fn client(&self) -> Client {
-        Client { app: self.app.clone(), cookie: None }
+        Client {
+            app: self.app.clone(),
+            cookie: None,
+        }
     }
 }
 
@@ -83,26 +93,49 @@ impl Client {
     pub async fn send(&mut self, request: Request<Body>) -> Reply {
         let mut request = request;
         if let Some(cookie) = &self.cookie {
-            request.headers_mut().insert("cookie", cookie.parse().unwrap());
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
         }
-        let response = folio::api::router(self.app.clone()).oneshot(request).await.unwrap();
+        let response = folio::api::router(self.app.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         for value in headers.get_all("set-cookie") {
-            let pair = value.to_str().unwrap().split(';').next().unwrap().to_owned();
-            self.cookie = if pair.ends_with('=') || pair.contains("=deleted") { None } else { Some(pair) };
+            let pair = value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+            self.cookie = if pair.ends_with('=') || pair.contains("=deleted") {
+                None
+            } else {
+                Some(pair)
+            };
         }
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
-        let request = Request::get(path).header("x-csrf", CSRF).body(Body::empty()).unwrap();
+        let request = Request::get(path)
+            .header("x-csrf", CSRF)
+            .body(Body::empty())
+            .unwrap();
         self.send(request).await
     }
 
     pub async fn get_anonymous(&mut self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn json(&mut self, method: &str, path: &str, body: Value) -> Reply {
@@ -117,7 +150,13 @@ impl Client {
     }
 
     pub async fn login(&mut self, (email, password): (&str, &str)) -> Reply {
-        let reply = self.json("POST", "/api/auth/login", serde_json::json!({"email": email, "password": password, "long": false})).await;
+        let reply = self
+            .json(
+                "POST",
+                "/api/auth/login",
+                serde_json::json!({"email": email, "password": password, "long": false}),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.text);
         reply
     }

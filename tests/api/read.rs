@@ -21,7 +21,9 @@ async fn a_page_reads_in_the_model_envelope() {
     let site = TestSite::new();
     let mut client = site.client();
     client.login(ADMIN).await;
-    let reply = client.get("/api/pages/projects+lighthouse?select=id,num,status,template").await;
+    let reply = client
+        .get("/api/pages/projects+lighthouse?select=id,num,status,template")
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(
         reply.json(),

@@ -41,7 +41,10 @@ fn as_owner(key: &OwnerKey) -> Owner<'_> {
 fn collection(call: &Call, owner: Owner, files: Vec<&crate::store::File>) -> ApiResult<Reply> {
     let (items, pagination) = paginate(call, files)?;
     let selection = select::for_items(call, &VIEWS, &VIEWS.default_selection())?;
-    let rendered: ApiResult<Vec<_>> = items.into_iter().map(|f| file::render(call, owner, f, &selection)).collect();
+    let rendered: ApiResult<Vec<_>> = items
+        .into_iter()
+        .map(|f| file::render(call, owner, f, &selection))
+        .collect();
     Ok(Reply::Collection(rendered?, pagination))
 }
 
@@ -56,7 +59,11 @@ pub fn search(call: &mut Call) -> ApiResult<Reply> {
     let owner = as_owner(&key);
     let request = SearchRequest::from_call(call);
     let found = run_search(&request.query, file::listable(call, owner), |f| {
-        let fields = fields_for(&f.meta, call.language.as_ref(), call.site.default_language());
+        let fields = fields_for(
+            &f.meta,
+            call.language.as_ref(),
+            call.site.default_language(),
+        );
         let mut values: Vec<String> = fields.iter().map(|(_, v)| v.to_owned()).collect();
         values.push(f.filename.clone());
         values
@@ -66,11 +73,15 @@ pub fn search(call: &mut Call) -> ApiResult<Reply> {
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     let raw_name = call.arg(1).to_owned();
-    let filename = percent_encoding::percent_decode_str(&raw_name).decode_utf8_lossy().into_owned();
+    let filename = percent_encoding::percent_decode_str(&raw_name)
+        .decode_utf8_lossy()
+        .into_owned();
     let key = owner(call, &call.arg(0).to_owned())?;
     let owner = as_owner(&key);
     let templates = file::owner_templates(call, owner);
-    let found = file::files_of(call, owner).into_iter().find(|f| f.filename == filename);
+    let found = file::files_of(call, owner)
+        .into_iter()
+        .find(|f| f.filename == filename);
     match found {
         Some(f) if file_accessible(call, templates, f) => {
             let selection = select::for_model(call, &VIEWS)?;

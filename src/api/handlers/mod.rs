@@ -2,6 +2,7 @@
 //! find the model, ask [`crate::api::access`], shape the answer.
 
 pub mod auth;
+pub mod file_writes;
 pub mod files;
 pub mod pages;
 pub mod roles;
@@ -24,7 +25,10 @@ pub type Handler = fn(&mut Call) -> ApiResult<Reply>;
 pub fn find_page(call: &Call, raw_id: &str) -> ApiResult<PageRef> {
     let id = raw_id.replace(['+', ' '], "/");
     let found = call.site.page_ref(&id).or_else(|| {
-        let (dir, last) = id.rsplit_once('/').map(|(d, l)| (format!("{d}/"), l)).unwrap_or((String::new(), id.as_str()));
+        let (dir, last) = id
+            .rsplit_once('/')
+            .map(|(d, l)| (format!("{d}/"), l))
+            .unwrap_or((String::new(), id.as_str()));
         let stem = last.rsplit_once('.').map(|(s, _)| s)?;
         call.site.page_ref(&format!("{dir}{stem}"))
     });
@@ -38,5 +42,8 @@ pub fn find_page(call: &Call, raw_id: &str) -> ApiResult<PageRef> {
 /// On a multi-language site a page can also be found by its translated path.
 fn find_translated(call: &Call, id: &str) -> Option<PageRef> {
     call.language.as_ref()?;
-    call.site.index(true).into_iter().find(|&p| super::models::page::path(call, p) == id)
+    call.site
+        .index(true)
+        .into_iter()
+        .find(|&p| super::models::page::path(call, p) == id)
 }

@@ -26,19 +26,33 @@ pub fn by_status(call: &Call, children: &[PageRef], drafts: &[PageRef]) -> ApiRe
     let pages: Vec<PageRef> = match status {
         "all" => children.iter().chain(drafts).copied().collect(),
         "draft" | "drafts" => drafts.to_vec(),
-        "listed" => children.iter().filter(listed(Status::Listed)).copied().collect(),
-        "unlisted" => children.iter().filter(listed(Status::Unlisted)).copied().collect(),
+        "listed" => children
+            .iter()
+            .filter(listed(Status::Listed))
+            .copied()
+            .collect(),
+        "unlisted" => children
+            .iter()
+            .filter(listed(Status::Unlisted))
+            .copied()
+            .collect(),
         "published" | "" => children.to_vec(),
         other => return Err(ApiError::bad_request(format!("Invalid status: {other}"))),
     };
-    Ok(pages.into_iter().filter(|&p| page_listable(call, p)).collect())
+    Ok(pages
+        .into_iter()
+        .filter(|&p| page_listable(call, p))
+        .collect())
 }
 
 /// Renders a page collection with pagination and the items' selection.
 pub fn collection(call: &Call, pages: Vec<PageRef>) -> ApiResult<Reply> {
     let (items, pagination) = paginate(call, pages)?;
     let selection = select::for_items(call, &page::VIEWS, &page::VIEWS.view("compact")?)?;
-    let rendered: ApiResult<Vec<_>> = items.into_iter().map(|p| page::render(call, p, &selection)).collect();
+    let rendered: ApiResult<Vec<_>> = items
+        .into_iter()
+        .map(|p| page::render(call, p, &selection))
+        .collect();
     Ok(Reply::Collection(rendered?, pagination))
 }
 
@@ -52,7 +66,11 @@ pub fn children(call: &mut Call) -> ApiResult<Reply> {
 /// The fields a page search looks at: every content field and the id.
 pub fn search_fields(call: &Call, page: PageRef) -> Vec<String> {
     let p = &call.site.pages[page];
-    let fields = fields_for(&p.content, call.language.as_ref(), call.site.default_language());
+    let fields = fields_for(
+        &p.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
     let mut values: Vec<String> = fields.iter().map(|(_, v)| v.to_owned()).collect();
     values.push(p.id.clone());
     values
@@ -70,5 +88,9 @@ pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
 pub fn blueprints(call: &mut Call) -> ApiResult<Reply> {
     let found = find_page(call, &call.arg(0).to_owned())?;
     let section = call.query.get("section").map(str::to_owned);
-    Ok(Reply::Raw(json!(content::child_blueprints(call, Some(found), section.as_deref()))))
+    Ok(Reply::Raw(json!(content::child_blueprints(
+        call,
+        Some(found),
+        section.as_deref()
+    ))))
 }

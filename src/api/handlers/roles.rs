@@ -10,7 +10,10 @@ use crate::perm::Role;
 use crate::store::User;
 
 fn all_roles(call: &Call) -> ApiResult<Vec<Role>> {
-    call.app.roles.clone().map_err(|_| ApiError::message(Class::InvalidArgument, "Invalid permissions category"))
+    call.app
+        .roles
+        .clone()
+        .map_err(|_| ApiError::message(Class::InvalidArgument, "Invalid permissions category"))
 }
 
 /// A stand-in user of `role`, to ask what the caller could do to such a user.
@@ -39,7 +42,9 @@ pub fn assignable(call: &Call, action: &str) -> ApiResult<Vec<Role>> {
     }
     Ok(roles
         .into_iter()
-        .filter(|r| role_accessible(call, &r.name) && user_can(call, &hypothetical(&r.name), action))
+        .filter(|r| {
+            role_accessible(call, &r.name) && user_can(call, &hypothetical(&r.name), action)
+        })
         .collect())
 }
 
@@ -47,7 +52,10 @@ pub fn list(call: &mut Call) -> ApiResult<Reply> {
     let roles = match call.query.get("canBe") {
         Some("created") => assignable(call, "create")?,
         Some("changed") => assignable(call, "changeRole")?,
-        _ => all_roles(call)?.into_iter().filter(|r| role_accessible(call, &r.name)).collect(),
+        _ => all_roles(call)?
+            .into_iter()
+            .filter(|r| role_accessible(call, &r.name))
+            .collect(),
     };
     let (items, pagination) = paginate(call, roles)?;
     let selection = select::for_items(call, &VIEWS, &VIEWS.view("compact")?)?;
@@ -60,7 +68,9 @@ pub fn read(call: &mut Call) -> ApiResult<Reply> {
     let role = all_roles(call)?
         .into_iter()
         .find(|r| r.name == name && role_accessible(call, &r.name))
-        .ok_or_else(|| ApiError::keyed(Class::NotFound, "error.role.notFound").with("name", name.clone()))?;
+        .ok_or_else(|| {
+            ApiError::keyed(Class::NotFound, "error.role.notFound").with("name", name.clone())
+        })?;
     let selection = select::for_model(call, &VIEWS)?;
     Ok(Reply::Model(render(call, &role, &selection)?))
 }

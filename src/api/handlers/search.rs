@@ -19,8 +19,14 @@ impl SearchRequest {
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         });
-        let query = if call.method == "POST" { from_body } else { call.query.get("q").map(str::to_owned) };
-        SearchRequest { query: query.unwrap_or_default() }
+        let query = if call.method == "POST" {
+            from_body
+        } else {
+            call.query.get("q").map(str::to_owned)
+        };
+        SearchRequest {
+            query: query.unwrap_or_default(),
+        }
     }
 }
 
@@ -33,7 +39,10 @@ pub fn search<T>(query: &str, items: Vec<T>, fields: impl Fn(&T) -> Vec<String>)
     if query.chars().count() < MIN_LENGTH {
         return Vec::new();
     }
-    let words: Vec<&str> = query.split_whitespace().filter(|w| w.chars().count() >= MIN_LENGTH).collect();
+    let words: Vec<&str> = query
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= MIN_LENGTH)
+        .collect();
     let mut scored: Vec<(u32, T)> = items
         .into_iter()
         .filter_map(|item| {

@@ -34,8 +34,12 @@ pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
 
 /// Searches every page of the site, drafts included.
 pub fn search(call: &mut Call) -> ApiResult<Reply> {
-    let pages: Vec<usize> =
-        call.site.index(true).into_iter().filter(|&p| super::super::access::page_listable(call, p)).collect();
+    let pages: Vec<usize> = call
+        .site
+        .index(true)
+        .into_iter()
+        .filter(|&p| super::super::access::page_listable(call, p))
+        .collect();
     let request = SearchRequest::from_call(call);
     let found = run_search(&request.query, pages, |&p| search_fields(call, p));
     collection(call, found)
@@ -43,21 +47,32 @@ pub fn search(call: &mut Call) -> ApiResult<Reply> {
 
 pub fn blueprints(call: &mut Call) -> ApiResult<Reply> {
     let section = call.query.get("section").map(str::to_owned);
-    Ok(Reply::Raw(json!(content::child_blueprints(call, None, section.as_deref()))))
+    Ok(Reply::Raw(json!(content::child_blueprints(
+        call,
+        None,
+        section.as_deref()
+    ))))
 }
 
 /// `POST site/find`: a JSON array of page ids; unknown and invisible ones are skipped.
 pub fn find(call: &mut Call) -> ApiResult<Reply> {
     let ids: Vec<String> = match &call.body {
-        super::super::request::Body::Json(Value::Array(items)) if !items.is_empty() => {
-            items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+        super::super::request::Body::Json(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => {
+            return Err(ApiError::bad_request(
+                "The body must be a JSON array of page ids",
+            ));
         }
-        _ => return Err(ApiError::bad_request("The body must be a JSON array of page ids")),
     };
     let pages: Vec<usize> = ids
         .iter()
         .filter_map(|id| call.site.page_ref(&id.replace('+', "/")))
-        .filter(|&p| call.site.pages[p].status != crate::store::Status::Draft && page_accessible(call, p))
+        .filter(|&p| {
+            call.site.pages[p].status != crate::store::Status::Draft && page_accessible(call, p)
+        })
         .collect();
     collection(call, pages)
 }
@@ -65,12 +80,21 @@ pub fn find(call: &mut Call) -> ApiResult<Reply> {
 /// `PATCH site/title`.
 pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
     if !site_can(call, "changeTitle") {
-        return Err(ApiError::keyed(Class::Permission, "error.site.changeTitle.permission"));
+        return Err(ApiError::keyed(
+            Class::Permission,
+            "error.site.changeTitle.permission",
+        ));
     }
     let title = match call.body.get("title") {
         Some(Value::String(s)) => s,
         Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => if b { "1".into() } else { String::new() },
+        Some(Value::Bool(b)) => {
+            if b {
+                "1".into()
+            } else {
+                String::new()
+            }
+        }
         None | Some(Value::Null) => String::new(),
         Some(_) => return Err(ApiError::bad_request("The title must be a string")),
     };
@@ -78,7 +102,10 @@ pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
         return Err(ApiError::bad_request("The request body is not valid JSON"));
     }
     if title.trim().is_empty() {
-        return Err(ApiError::keyed(Class::InvalidArgument, "error.site.changeTitle.empty"));
+        return Err(ApiError::keyed(
+            Class::InvalidArgument,
+            "error.site.changeTitle.empty",
+        ));
     }
     write_site_field(call, "title", title.trim())?;
     let selection = select::for_model(call, &site::VIEWS)?;
@@ -90,7 +117,11 @@ fn write_site_field(call: &mut Call, key: &str, value: &str) -> ApiResult<()> {
     let code = call.language.as_ref().map(|l| l.code.clone());
     let path = content_path(call.app.store.content_dir(), "site", code.as_deref());
     let written = call.app.store.write(|site| {
-        let mut fields = site.content.get(code.as_deref().unwrap_or("")).map(|f| (**f).clone()).unwrap_or_default();
+        let mut fields = site
+            .content
+            .get(code.as_deref().unwrap_or(""))
+            .map(|f| (**f).clone())
+            .unwrap_or_default();
         fields.set(key, value.to_owned());
         write_fields(&path, &fields)
     });

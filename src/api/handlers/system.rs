@@ -10,9 +10,12 @@ use super::super::select;
 use super::auth::require_csrf;
 use crate::store::accounts::{NewUser, create_user};
 
-
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
-    let default_view = if call.actor.user.is_some() { "panel" } else { "login" };
+    let default_view = if call.actor.user.is_some() {
+        "panel"
+    } else {
+        "login"
+    };
     let selection = match (call.query.get("view"), call.query.get("select")) {
         (Some(view), _) => system::VIEWS.view(view)?,
         (None, Some(_)) => select::for_model(call, &system::VIEWS)?,
@@ -20,10 +23,15 @@ pub fn read(call: &mut Call) -> ApiResult<Reply> {
     };
     let selection = selection
         .into_iter()
-        .map(|(name, pick)| if name == "user" && call.query.get("view").is_none() && call.query.get("select").is_some() {
-            (name, select::Pick::Default)
-        } else {
-            (name, pick)
+        .map(|(name, pick)| {
+            if name == "user"
+                && call.query.get("view").is_none()
+                && call.query.get("select").is_some()
+            {
+                (name, select::Pick::Default)
+            } else {
+                (name, pick)
+            }
         })
         .collect();
     Ok(Reply::Model(system::render(call, &selection)?))
@@ -44,7 +52,9 @@ fn text(call: &Call, key: &str) -> Option<String> {
 pub fn install(call: &mut Call) -> ApiResult<Reply> {
     require_csrf(call)?;
     if !call.site.users.is_empty() {
-        return Err(ApiError::message(Class::General, "The Panel is already installed").status(400));
+        return Err(
+            ApiError::message(Class::General, "The Panel is already installed").status(400),
+        );
     }
     let is_local = call.peer.map(|p| p.ip().is_loopback()).unwrap_or(true);
     if !is_local && !call.app.config.panel.install {
@@ -61,7 +71,12 @@ pub fn install(call: &mut Call) -> ApiResult<Reply> {
     let created = create_user(&call.app.store, new_user, language_ok)?;
     call.site = call.app.store.site();
     call.session.login(call.app, &created, false, call.now)?;
-    call.actor = Actor { role: call.app.role(&created.role), user: Some(created.clone()) };
+    call.actor = Actor {
+        role: call.app.role(&created.role),
+        user: Some(created.clone()),
+    };
     let rendered = user::render(call, &created, &user::VIEWS.view("auth")?)?;
-    Ok(Reply::Raw(json!({"status": "ok", "token": true, "user": rendered})))
+    Ok(Reply::Raw(
+        json!({"status": "ok", "token": true, "user": rendered}),
+    ))
 }

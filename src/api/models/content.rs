@@ -7,7 +7,9 @@ use serde_json::Value;
 use super::file::{self, Owner};
 use super::page;
 use crate::api::call::Call;
-use crate::blueprint::{self, Blueprint, FileFacts, PageFacts, TemplateChoice, UserFacts, ValueContext};
+use crate::blueprint::{
+    self, Blueprint, FileFacts, PageFacts, TemplateChoice, UserFacts, ValueContext,
+};
 use crate::format::txt::Fields;
 use crate::store::model::fields_for;
 use crate::store::{File, PageRef, User, media};
@@ -41,26 +43,46 @@ impl Resolver<'_, '_> {
     fn find_file(&self, reference: &str) -> Option<(Owner<'_>, &File)> {
         let call = self.call;
         if let Some(uuid) = reference.strip_prefix("file://") {
-            return self.all_files().into_iter().find(|(_, f)| file::uuid(call, f).as_deref() == Some(uuid));
+            return self
+                .all_files()
+                .into_iter()
+                .find(|(_, f)| file::uuid(call, f).as_deref() == Some(uuid));
         }
-        if let Some(found) = file::files_of(call, self.owner).into_iter().find(|f| f.filename == reference) {
+        if let Some(found) = file::files_of(call, self.owner)
+            .into_iter()
+            .find(|f| f.filename == reference)
+        {
             return Some((self.owner, found));
         }
         let (page_id, name) = reference.rsplit_once('/')?;
         let p = call.site.page_ref(page_id)?;
-        call.site.pages[p].files.iter().find(|f| f.filename == name).map(|f| (Owner::Page(p), f))
+        call.site.pages[p]
+            .files
+            .iter()
+            .find(|f| f.filename == name)
+            .map(|f| (Owner::Page(p), f))
     }
 
     fn all_files(&self) -> Vec<(Owner<'_>, &File)> {
         let site = &self.call.site;
-        let pages = site.pages.iter().enumerate().flat_map(|(i, p)| p.files.iter().map(move |f| (Owner::Page(i), f)));
-        site.files.iter().map(|f| (Owner::Site, f)).chain(pages).collect()
+        let pages = site
+            .pages
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.files.iter().map(move |f| (Owner::Page(i), f)));
+        site.files
+            .iter()
+            .map(|f| (Owner::Site, f))
+            .chain(pages)
+            .collect()
     }
 
     fn find_page(&self, reference: &str) -> Option<PageRef> {
         let call = self.call;
         match reference.strip_prefix("page://") {
-            Some(uuid) => (0..call.site.pages.len()).find(|&p| page::uuid(call, p).as_deref() == Some(uuid)),
+            Some(uuid) => {
+                (0..call.site.pages.len()).find(|&p| page::uuid(call, p).as_deref() == Some(uuid))
+            }
             None => call.site.page_ref(reference),
         }
     }
@@ -68,8 +90,12 @@ impl Resolver<'_, '_> {
 
 impl ValueContext for Resolver<'_, '_> {
     fn now(&self) -> String {
-        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        time::OffsetDateTime::from_unix_timestamp(self.call.now).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        time::OffsetDateTime::from_unix_timestamp(self.call.now)
+            .ok()
+            .and_then(|t| t.format(&format).ok())
+            .unwrap_or_default()
     }
 
     fn model(&self) -> blueprint::Owner {
@@ -81,7 +107,8 @@ impl ValueContext for Resolver<'_, '_> {
     }
 
     fn file(&self, reference: &str) -> Option<FileFacts> {
-        self.find_file(reference).map(|(owner, f)| self.file_facts(owner, f))
+        self.find_file(reference)
+            .map(|(owner, f)| self.file_facts(owner, f))
     }
 
     fn page(&self, reference: &str) -> Option<PageFacts> {
@@ -106,52 +133,102 @@ impl ValueContext for Resolver<'_, '_> {
 
     fn user(&self, reference: &str) -> Option<UserFacts> {
         let id = reference.strip_prefix("user://").unwrap_or(reference);
-        let user = self.call.site.user(id).or_else(|| self.call.site.user_by_email(id))?;
+        let user = self
+            .call
+            .site
+            .user(id)
+            .or_else(|| self.call.site.user_by_email(id))?;
         Some(UserFacts {
             id: user.id.clone(),
             email: user.email.clone(),
             username: user.username().to_owned(),
-            avatar: user.avatar.as_ref().map(|a| self.file_facts(Owner::User(&user.id), a)),
+            avatar: user
+                .avatar
+                .as_ref()
+                .map(|a| self.file_facts(Owner::User(&user.id), a)),
         })
     }
 }
 
 fn values(call: &Call, owner: Owner, blueprint: &Blueprint, fields: &Fields) -> Value {
-    let stored: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let stored: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     blueprint::form_values(blueprint, &stored, &Resolver { call, owner })
 }
 
 pub fn page(call: &Call, p: PageRef) -> Value {
     let page = &call.site.pages[p];
-    let fields = fields_for(&page.content, call.language.as_ref(), call.site.default_language());
-    values(call, Owner::Page(p), call.app.blueprints.page(&page.template), &fields)
+    let fields = fields_for(
+        &page.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    values(
+        call,
+        Owner::Page(p),
+        call.app.blueprints.page(&page.template),
+        &fields,
+    )
 }
 
 pub fn site(call: &Call) -> Value {
-    let fields = fields_for(&call.site.content, call.language.as_ref(), call.site.default_language());
+    let fields = fields_for(
+        &call.site.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
     values(call, Owner::Site, call.app.blueprints.site(), &fields)
 }
 
 pub fn file(call: &Call, owner: Owner, f: &File) -> Value {
-    let fields = fields_for(&f.meta, call.language.as_ref(), call.site.default_language());
-    let template = fields.get("template").filter(|t| !t.is_empty()).map(str::to_owned);
-    values(call, owner, call.app.blueprints.file(template.as_deref()), &fields)
+    let fields = fields_for(
+        &f.meta,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    let template = fields
+        .get("template")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    values(
+        call,
+        owner,
+        call.app.blueprints.file(template.as_deref()),
+        &fields,
+    )
 }
 
 pub fn user(call: &Call, u: &User) -> Value {
-    let fields = fields_for(&u.content, call.language.as_ref(), call.site.default_language());
-    values(call, Owner::User(&u.id), call.app.blueprints.user(&u.role), &fields)
+    let fields = fields_for(
+        &u.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    values(
+        call,
+        Owner::User(&u.id),
+        call.app.blueprints.user(&u.role),
+        &fields,
+    )
 }
 
 /// The templates offered for new children of a page (or the site).
-pub fn child_blueprints(call: &Call, page: Option<PageRef>, section: Option<&str>) -> Vec<TemplateChoice> {
+pub fn child_blueprints(
+    call: &Call,
+    page: Option<PageRef>,
+    section: Option<&str>,
+) -> Vec<TemplateChoice> {
     let blueprints = &call.app.blueprints;
     let blueprint = match page {
         Some(p) => blueprints.page(&call.site.pages[p].template),
         None => blueprints.site(),
     };
     match section {
-        Some(name) => blueprints.section_choices(blueprint, name).unwrap_or_default(),
+        Some(name) => blueprints
+            .section_choices(blueprint, name)
+            .unwrap_or_default(),
         None => blueprints.all_section_choices(blueprint),
     }
 }

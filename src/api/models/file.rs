@@ -44,8 +44,27 @@ pub static VIEWS: Views = Views {
     ]),
     named: &[("compact", COMPACT)],
     all: &[
-        "content", "dimensions", "dragText", "exists", "extension", "filename", "id", "link", "mime", "modified",
-        "name", "next", "niceSize", "options", "parent", "prev", "size", "template", "type", "url", "uuid",
+        "content",
+        "dimensions",
+        "dragText",
+        "exists",
+        "extension",
+        "filename",
+        "id",
+        "link",
+        "mime",
+        "modified",
+        "name",
+        "next",
+        "niceSize",
+        "options",
+        "parent",
+        "prev",
+        "size",
+        "template",
+        "type",
+        "url",
+        "uuid",
     ],
 };
 
@@ -74,15 +93,27 @@ pub fn files_of<'s>(call: &'s Call, owner: Owner) -> Vec<&'s File> {
 }
 
 fn sort_key(call: &Call, file: &File) -> (i64, String) {
-    let fields = fields_for(&file.meta, call.language.as_ref(), call.site.default_language());
-    let sort = fields.get("sort").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(i64::MAX);
+    let fields = fields_for(
+        &file.meta,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    let sort = fields
+        .get("sort")
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or(i64::MAX);
     (sort, file.filename.clone())
 }
 
 /// The number of file templates the owner's blueprint offers.
 pub fn owner_templates(call: &Call, owner: Owner) -> usize {
     match owner {
-        Owner::Page(p) => call.app.blueprints.page(&call.site.pages[p].template).file_templates().len(),
+        Owner::Page(p) => call
+            .app
+            .blueprints
+            .page(&call.site.pages[p].template)
+            .file_templates()
+            .len(),
         Owner::Site => call.app.blueprints.site().file_templates().len(),
         Owner::User(_) => 0,
     }
@@ -90,11 +121,16 @@ pub fn owner_templates(call: &Call, owner: Owner) -> usize {
 
 pub fn listable<'s>(call: &'s Call, owner: Owner) -> Vec<&'s File> {
     let templates = owner_templates(call, owner);
-    files_of(call, owner).into_iter().filter(|f| file_listable(call, templates, f)).collect()
+    files_of(call, owner)
+        .into_iter()
+        .filter(|f| file_listable(call, templates, f))
+        .collect()
 }
 
 pub fn render(call: &Call, owner: Owner, file: &File, selection: &Selection) -> ApiResult<Value> {
-    render_fields(call, selection, |call, name, pick| field(call, owner, file, name, pick))
+    render_fields(call, selection, |call, name, pick| {
+        field(call, owner, file, name, pick)
+    })
 }
 
 pub fn list_of_page(call: &Call, page: PageRef, pick: &Pick) -> ApiResult<Value> {
@@ -107,18 +143,31 @@ pub fn list_of_site(call: &Call, pick: &Pick) -> ApiResult<Value> {
 
 fn list(call: &Call, owner: Owner, pick: &Pick) -> ApiResult<Value> {
     let selection = VIEWS.pick(pick)?;
-    let items: ApiResult<Vec<Value>> = listable(call, owner).into_iter().map(|f| render(call, owner, f, &selection)).collect();
+    let items: ApiResult<Vec<Value>> = listable(call, owner)
+        .into_iter()
+        .map(|f| render(call, owner, f, &selection))
+        .collect();
     Ok(Value::Array(items?))
 }
 
 fn neighbour(call: &Call, owner: Owner, file: &File, step: isize, pick: &Pick) -> ApiResult<Value> {
     let files = listable(call, owner);
-    let Some(at) = files.iter().position(|f| f.filename == file.filename) else { return Ok(Value::Null) };
-    let Some(other) = at.checked_add_signed(step).and_then(|i| files.get(i)) else { return Ok(Value::Null) };
+    let Some(at) = files.iter().position(|f| f.filename == file.filename) else {
+        return Ok(Value::Null);
+    };
+    let Some(other) = at.checked_add_signed(step).and_then(|i| files.get(i)) else {
+        return Ok(Value::Null);
+    };
     render(call, owner, other, &VIEWS.pick(pick)?)
 }
 
-fn field(call: &Call, owner: Owner, file: &File, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
+fn field(
+    call: &Call,
+    owner: Owner,
+    file: &File,
+    name: &str,
+    pick: &Pick,
+) -> ApiResult<Option<Value>> {
     let value = match name {
         "filename" => json!(file.filename),
         "name" => json!(file.name()),
@@ -132,7 +181,9 @@ fn field(call: &Call, owner: Owner, file: &File, name: &str, pick: &Pick) -> Api
         "exists" => json!(file.path.exists()),
         "modified" => json!(iso_time(file.modified)),
         "url" => json!(url(call, owner, file)),
-        "uuid" => uuid(call, file).map(|u| json!(format!("file://{u}"))).unwrap_or(Value::Null),
+        "uuid" => uuid(call, file)
+            .map(|u| json!(format!("file://{u}")))
+            .unwrap_or(Value::Null),
         "template" => json!(crate::api::access::file_template(call, file)),
         "dimensions" => dimensions(file),
         "dragText" => json!(drag_text(file)),
@@ -167,7 +218,11 @@ pub fn id(call: &Call, owner: Owner, file: &File) -> String {
 
 pub fn link(call: &Call, owner: Owner, file: &File) -> String {
     match owner {
-        Owner::Page(p) => format!("/pages/{}/files/{}", call.site.pages[p].id.replace('/', "+"), file.filename),
+        Owner::Page(p) => format!(
+            "/pages/{}/files/{}",
+            call.site.pages[p].id.replace('/', "+"),
+            file.filename
+        ),
         Owner::Site => format!("/site/files/{}", file.filename),
         Owner::User(id) => format!("/users/{id}/files/{}", file.filename),
     }
@@ -185,18 +240,32 @@ pub fn url(call: &Call, owner: Owner, file: &File) -> String {
         Owner::Site => "site".to_owned(),
         Owner::User(id) => format!("users/{id}"),
     };
-    format!("{}/media/{parent}/{token}-{}/{}", call.origin, file.modified, file.filename)
+    format!(
+        "{}/media/{parent}/{token}-{}/{}",
+        call.origin, file.modified, file.filename
+    )
 }
 
 pub fn uuid(call: &Call, file: &File) -> Option<String> {
-    let fields = fields_for(&file.meta, call.site.default_language(), call.site.default_language());
-    fields.get("uuid").filter(|u| !u.is_empty()).map(str::to_owned)
+    let fields = fields_for(
+        &file.meta,
+        call.site.default_language(),
+        call.site.default_language(),
+    );
+    fields
+        .get("uuid")
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
 }
 
 fn dimensions(file: &File) -> Value {
     match file.dimensions {
         Some((width, height)) => {
-            let ratio = if height == 0 { 0.0 } else { f64::from(width) / f64::from(height) };
+            let ratio = if height == 0 {
+                0.0
+            } else {
+                f64::from(width) / f64::from(height)
+            };
             let orientation = match width.cmp(&height) {
                 std::cmp::Ordering::Greater => "landscape",
                 std::cmp::Ordering::Less => "portrait",
@@ -211,7 +280,11 @@ fn dimensions(file: &File) -> Value {
 }
 
 fn drag_text(file: &File) -> String {
-    let kind = if media::type_for(&file.extension) == "image" { "image" } else { "file" };
+    let kind = if media::type_for(&file.extension) == "image" {
+        "image"
+    } else {
+        "file"
+    };
     format!("({kind}: {})", file.filename)
 }
 
@@ -232,8 +305,12 @@ pub fn nice_size(size: u64) -> String {
 
 /// ISO 8601 with an explicit offset, as PHP's `c` date format writes it.
 pub fn iso_time(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
-    time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

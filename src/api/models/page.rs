@@ -42,9 +42,29 @@ pub static VIEWS: Views = Views {
         ),
     ],
     all: &[
-        "blueprints", "children", "content", "drafts", "errors", "files", "hasChildren", "hasDrafts", "hasFiles",
-        "id", "isSortable", "num", "options", "parent", "parents", "previewUrl", "siblings", "slug", "status",
-        "template", "title", "url", "uuid",
+        "blueprints",
+        "children",
+        "content",
+        "drafts",
+        "errors",
+        "files",
+        "hasChildren",
+        "hasDrafts",
+        "hasFiles",
+        "id",
+        "isSortable",
+        "num",
+        "options",
+        "parent",
+        "parents",
+        "previewUrl",
+        "siblings",
+        "slug",
+        "status",
+        "template",
+        "title",
+        "url",
+        "uuid",
     ],
 };
 
@@ -57,7 +77,9 @@ pub const COMPACT: &[(&str, Pick)] = &[
 ];
 
 pub fn render(call: &Call, page: PageRef, selection: &Selection) -> ApiResult<Value> {
-    render_fields(call, selection, |call, name, pick| field(call, page, name, pick))
+    render_fields(call, selection, |call, name, pick| {
+        field(call, page, name, pick)
+    })
 }
 
 /// A nested page, or null when the caller may not see it.
@@ -73,7 +95,11 @@ fn list(call: &Call, pages: impl IntoIterator<Item = PageRef>, pick: &Pick) -> A
         Pick::Default => VIEWS.view("compact")?,
         other => VIEWS.pick(other)?,
     };
-    let items: ApiResult<Vec<Value>> = pages.into_iter().filter(|&p| page_listable(call, p)).map(|p| render(call, p, &selection)).collect();
+    let items: ApiResult<Vec<Value>> = pages
+        .into_iter()
+        .filter(|&p| page_listable(call, p))
+        .map(|p| render(call, p, &selection))
+        .collect();
     Ok(Value::Array(items?))
 }
 
@@ -82,15 +108,29 @@ fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Optio
     let value = match name {
         "id" => json!(p.id),
         "slug" => json!(p.slug),
-        "num" => json!(if p.status == Status::Listed { p.num } else { None }),
+        "num" => json!(if p.status == Status::Listed {
+            p.num
+        } else {
+            None
+        }),
         "status" => json!(p.status.as_str()),
         "template" => json!(p.template),
         "title" => json!(title(call, page)),
         "url" | "previewUrl" => json!(url(call, page)),
-        "uuid" => uuid(call, page).map(|u| json!(format!("page://{u}"))).unwrap_or(Value::Null),
+        "uuid" => uuid(call, page)
+            .map(|u| json!(format!("page://{u}")))
+            .unwrap_or(Value::Null),
         "content" => content::page(call, page),
         "options" => page_options(call, page),
-        "parent" => nested(call, p.parent, &if *pick == Pick::Default { Pick::Default } else { pick.clone() })?,
+        "parent" => nested(
+            call,
+            p.parent,
+            &if *pick == Pick::Default {
+                Pick::Default
+            } else {
+                pick.clone()
+            },
+        )?,
         "parents" => list(call, call.site.parents(page).into_iter().rev(), pick)?,
         "children" => list(call, p.children.clone(), pick)?,
         "drafts" => list(call, p.drafts.clone(), pick)?,
@@ -111,21 +151,46 @@ fn siblings(call: &Call, page: PageRef) -> Vec<PageRef> {
     let p = &call.site.pages[page];
     let family = match p.parent {
         Some(parent) => &call.site.pages[parent],
-        None => return if p.status == Status::Draft { call.site.drafts.clone() } else { call.site.children.clone() },
+        None => {
+            return if p.status == Status::Draft {
+                call.site.drafts.clone()
+            } else {
+                call.site.children.clone()
+            };
+        }
     };
-    if p.status == Status::Draft { family.drafts.clone() } else { family.children.clone() }
+    if p.status == Status::Draft {
+        family.drafts.clone()
+    } else {
+        family.children.clone()
+    }
 }
 
 pub fn title(call: &Call, page: PageRef) -> String {
     let p = &call.site.pages[page];
-    let fields = fields_for(&p.content, call.language.as_ref(), call.site.default_language());
-    fields.get("title").filter(|t| !t.is_empty()).map(str::to_owned).unwrap_or_else(|| p.slug.clone())
+    let fields = fields_for(
+        &p.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
+    fields
+        .get("title")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| p.slug.clone())
 }
 
 pub fn uuid(call: &Call, page: PageRef) -> Option<String> {
     let p = &call.site.pages[page];
-    let fields = fields_for(&p.content, call.site.default_language(), call.site.default_language());
-    fields.get("uuid").filter(|u| !u.is_empty()).map(str::to_owned)
+    let fields = fields_for(
+        &p.content,
+        call.site.default_language(),
+        call.site.default_language(),
+    );
+    fields
+        .get("uuid")
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
 }
 
 /// The page's slug in the current language (a translation may rename it).
@@ -142,7 +207,13 @@ pub fn slug(call: &Call, page: PageRef) -> String {
 
 /// The page's path in the current language: translated slugs joined by `/`.
 pub fn path(call: &Call, page: PageRef) -> String {
-    let mut parts: Vec<String> = call.site.parents(page).into_iter().rev().map(|p| slug(call, p)).collect();
+    let mut parts: Vec<String> = call
+        .site
+        .parents(page)
+        .into_iter()
+        .rev()
+        .map(|p| slug(call, p))
+        .collect();
     parts.push(slug(call, page));
     parts.join("/")
 }

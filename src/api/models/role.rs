@@ -10,7 +10,14 @@ use crate::perm::Role;
 
 pub static VIEWS: Views = Views {
     default: None,
-    named: &[("compact", &[("description", Pick::Default), ("name", Pick::Default), ("title", Pick::Default)])],
+    named: &[(
+        "compact",
+        &[
+            ("description", Pick::Default),
+            ("name", Pick::Default),
+            ("title", Pick::Default),
+        ],
+    )],
     all: &["description", "name", "permissions", "title"],
 };
 

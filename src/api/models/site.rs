@@ -16,8 +16,20 @@ pub static VIEWS: Views = Views {
         ("title", Pick::Default),
         ("url", Pick::Default),
     ]),
-    named: &[("compact", &[("title", Pick::Default), ("url", Pick::Default)])],
-    all: &["children", "content", "drafts", "files", "options", "previewUrl", "title", "url"],
+    named: &[(
+        "compact",
+        &[("title", Pick::Default), ("url", Pick::Default)],
+    )],
+    all: &[
+        "children",
+        "content",
+        "drafts",
+        "files",
+        "options",
+        "previewUrl",
+        "title",
+        "url",
+    ],
 };
 
 pub fn render(call: &Call, selection: &Selection) -> ApiResult<Value> {
@@ -43,13 +55,20 @@ fn pages(call: &Call, refs: Vec<usize>, pick: &Pick) -> ApiResult<Value> {
         Pick::Default => page::VIEWS.view("compact")?,
         other => page::VIEWS.pick(other)?,
     };
-    let items: ApiResult<Vec<Value>> =
-        refs.into_iter().filter(|&p| page_listable(call, p)).map(|p| page::render(call, p, &selection)).collect();
+    let items: ApiResult<Vec<Value>> = refs
+        .into_iter()
+        .filter(|&p| page_listable(call, p))
+        .map(|p| page::render(call, p, &selection))
+        .collect();
     Ok(Value::Array(items?))
 }
 
 pub fn title(call: &Call) -> String {
-    let fields = fields_for(&call.site.content, call.language.as_ref(), call.site.default_language());
+    let fields = fields_for(
+        &call.site.content,
+        call.language.as_ref(),
+        call.site.default_language(),
+    );
     fields.get("title").map(str::to_owned).unwrap_or_default()
 }
 

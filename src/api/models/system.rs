@@ -61,9 +61,26 @@ pub static VIEWS: Views = Views {
         ),
     ],
     all: &[
-        "ascii", "authStatus", "defaultLanguage", "isInstallable", "isInstalled", "isLocal", "isOk", "kirbytext",
-        "languages", "license", "locales", "loginMethods", "multilang", "requirements", "site", "slugs", "title",
-        "translation", "user", "version",
+        "ascii",
+        "authStatus",
+        "defaultLanguage",
+        "isInstallable",
+        "isInstalled",
+        "isLocal",
+        "isOk",
+        "kirbytext",
+        "languages",
+        "license",
+        "locales",
+        "loginMethods",
+        "multilang",
+        "requirements",
+        "site",
+        "slugs",
+        "title",
+        "translation",
+        "user",
+        "version",
     ],
 };
 
@@ -79,11 +96,24 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
         "isInstalled" => json!(!call.site.users.is_empty()),
         "isLocal" => json!(is_local(call)),
         "isOk" => json!(requirements(call).values().all(|v| v == &Value::Bool(true))),
-        "loginMethods" => json!(call.app.config.auth.methods.iter().map(|m| m.name.clone()).collect::<Vec<_>>()),
+        "loginMethods" => json!(
+            call.app
+                .config
+                .auth
+                .methods
+                .iter()
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>()
+        ),
         "title" | "site" => json!(site::title(call)),
         "translation" => {
             let code = call.ui_language();
-            let translation = call.app.translations.get(&code).cloned().unwrap_or_else(|| call.app.translations.english());
+            let translation = call
+                .app
+                .translations
+                .get(&code)
+                .cloned()
+                .unwrap_or_else(|| call.app.translations.english());
             translation::render(call, &translation, &translation::VIEWS.default_selection())?
         }
         "requirements" => Value::Object(requirements(call)),
@@ -92,10 +122,17 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
             None => Value::Null,
         },
         "version" => json!(may_see_system.then_some(KIRBY_VERSION)),
-        "license" => json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }}),
+        "license" => {
+            json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }})
+        }
         "multilang" => json!(call.app.config.languages),
         "languages" => languages(call),
-        "defaultLanguage" => json!(call.site.default_language().map(|l| l.code.clone()).unwrap_or_else(|| call.app.config.panel.language.clone())),
+        "defaultLanguage" => json!(
+            call.site
+                .default_language()
+                .map(|l| l.code.clone())
+                .unwrap_or_else(|| call.app.config.panel.language.clone())
+        ),
         "kirbytext" => json!(true),
         "slugs" => json!([]),
         "locales" => locales(call),
@@ -118,8 +155,14 @@ fn is_local(call: &Call) -> bool {
 }
 
 fn writable(path: &std::path::Path) -> bool {
-    let probe = if path.exists() { path.to_owned() } else { path.parent().map(|p| p.to_owned()).unwrap_or_default() };
-    std::fs::metadata(&probe).map(|m| !m.permissions().readonly()).unwrap_or(false)
+    let probe = if path.exists() {
+        path.to_owned()
+    } else {
+        path.parent().map(|p| p.to_owned()).unwrap_or_default()
+    };
+    std::fs::metadata(&probe)
+        .map(|m| !m.permissions().readonly())
+        .unwrap_or(false)
 }
 
 fn requirements(call: &Call) -> Map<String, Value> {
@@ -133,7 +176,10 @@ fn requirements(call: &Call) -> Map<String, Value> {
         ("media", writable(&root.join("media"))),
         ("php", true),
     ];
-    checks.into_iter().map(|(k, v)| (k.to_owned(), Value::Bool(v))).collect()
+    checks
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Value::Bool(v)))
+        .collect()
 }
 
 fn languages(call: &Call) -> Value {
@@ -147,6 +193,11 @@ fn languages(call: &Call) -> Value {
 }
 
 fn locales(call: &Call) -> Value {
-    let map: Map<String, Value> = call.app.translations.all().map(|t| (t.id.clone(), json!(t.locale))).collect();
+    let map: Map<String, Value> = call
+        .app
+        .translations
+        .all()
+        .map(|t| (t.id.clone(), json!(t.locale)))
+        .collect();
     Value::Object(map)
 }

@@ -10,7 +10,14 @@ use crate::i18n::Translation;
 
 pub static VIEWS: Views = Views {
     default: None,
-    named: &[("compact", &[("direction", Pick::Default), ("id", Pick::Default), ("name", Pick::Default)])],
+    named: &[(
+        "compact",
+        &[
+            ("direction", Pick::Default),
+            ("id", Pick::Default),
+            ("name", Pick::Default),
+        ],
+    )],
     all: &["author", "data", "direction", "id", "name"],
 };
 

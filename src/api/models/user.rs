@@ -26,8 +26,21 @@ pub static VIEWS: Views = Views {
     ]),
     named: &[("compact", COMPACT), ("auth", AUTH)],
     all: &[
-        "avatar", "content", "email", "files", "id", "language", "name", "next", "options", "permissions", "prev",
-        "role", "roles", "username", "uuid",
+        "avatar",
+        "content",
+        "email",
+        "files",
+        "id",
+        "language",
+        "name",
+        "next",
+        "options",
+        "permissions",
+        "prev",
+        "role",
+        "roles",
+        "username",
+        "uuid",
     ],
 };
 
@@ -55,18 +68,31 @@ const AUTH: &[(&str, Pick)] = &[
 /// Users as Kirby lists them: by username, then e-mail.
 pub fn sorted_users<'c>(call: &'c Call) -> Vec<&'c User> {
     let mut users: Vec<&User> = call.site.users.iter().collect();
-    users.sort_by(|a, b| a.username().cmp(b.username()).then_with(|| a.email.cmp(&b.email)));
+    users.sort_by(|a, b| {
+        a.username()
+            .cmp(b.username())
+            .then_with(|| a.email.cmp(&b.email))
+    });
     users
 }
 
 pub fn render(call: &Call, user: &User, selection: &Selection) -> ApiResult<Value> {
-    render_fields(call, selection, |call, name, pick| field(call, user, name, pick))
+    render_fields(call, selection, |call, name, pick| {
+        field(call, user, name, pick)
+    })
 }
 
 fn neighbour(call: &Call, user: &User, step: isize, pick: &Pick) -> ApiResult<Value> {
-    let users: Vec<&User> = sorted_users(call).into_iter().filter(|u| user_listable(call, u)).collect();
-    let Some(at) = users.iter().position(|u| u.id == user.id) else { return Ok(Value::Null) };
-    let Some(other) = at.checked_add_signed(step).and_then(|i| users.get(i)) else { return Ok(Value::Null) };
+    let users: Vec<&User> = sorted_users(call)
+        .into_iter()
+        .filter(|u| user_listable(call, u))
+        .collect();
+    let Some(at) = users.iter().position(|u| u.id == user.id) else {
+        return Ok(Value::Null);
+    };
+    let Some(other) = at.checked_add_signed(step).and_then(|i| users.get(i)) else {
+        return Ok(Value::Null);
+    };
     render(call, other, &VIEWS.pick(pick)?)
 }
 
@@ -82,10 +108,19 @@ fn field(call: &Call, user: &User, name: &str, pick: &Pick) -> ApiResult<Option<
         "content" => super::content::user(call, user),
         "options" => user_options(call, user),
         "permissions" => role.permissions.to_json(),
-        "role" if role_accessible(call, &role.name) => role::render(call, &role, &role::VIEWS.pick(pick)?)?,
+        "role" if role_accessible(call, &role.name) => {
+            role::render(call, &role, &role::VIEWS.pick(pick)?)?
+        }
         "role" => Value::Null,
+        // FIXME: Kirby shows a 512x512 crop thumbnail (`profile-512x-crop.jpg`)
+        // here; Folio has no image resizing and shows the original avatar.
         "avatar" => match &user.avatar {
-            Some(avatar) => file::render(call, file::Owner::User(&user.id), avatar, &file::VIEWS.pick(pick)?)?,
+            Some(avatar) => file::render(
+                call,
+                file::Owner::User(&user.id),
+                avatar,
+                &file::VIEWS.pick(pick)?,
+            )?,
             None => Value::Null,
         },
         "next" => neighbour(call, user, 1, pick)?,
