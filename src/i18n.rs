@@ -148,10 +148,41 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "error.access.panel",
         "You are not allowed to access the panel",
     ),
+    ("error.file.changeName.empty", "The name must not be empty"),
+    (
+        "error.file.changeName.permission",
+        "You are not allowed to change the name of \"{filename}\"",
+    ),
+    (
+        "error.file.duplicate",
+        "A file with the name \"{filename}\" already exists",
+    ),
+    (
+        "error.file.extension.forbidden",
+        "The extension \"{extension}\" is not allowed",
+    ),
+    (
+        "error.file.extension.missing",
+        "The extension of \"{filename}\" is missing",
+    ),
+    (
+        "error.file.mime.differs",
+        "The uploaded file must be of the same mime type \"{mime}\"",
+    ),
+    (
+        "error.file.name.invalid",
+        "The filename must not start with a dot",
+    ),
+    ("error.file.name.missing", "The filename must not be empty"),
     (
         "error.file.notFound",
         "The file \"{filename}\" cannot be found",
     ),
+    (
+        "error.file.type.forbidden",
+        "You are not allowed to upload {type} files",
+    ),
+    ("error.file.type.invalid", "Invalid file type: {type}"),
     ("error.language.notFound", "The language could not be found"),
     (
         "error.page.changeTitle.empty",

@@ -88,6 +88,8 @@ pub struct Call<'a> {
     pub args: Vec<String>,
     pub query: Query,
     pub body: Body,
+    /// The body bytes as received, for multipart uploads.
+    pub raw_body: Bytes,
     pub actor: Actor,
     pub session: SessionState,
     pub language: Option<Language>,
@@ -135,6 +137,7 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         app,
         site: app.store.site(),
         body: Body::parse(incoming.header("content-type"), &incoming.body),
+        raw_body: incoming.body.clone(),
         session: SessionState::from_cookie_header(app, incoming.header("cookie"), is_https, now),
         method,
         args,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod handlers;
 pub mod json;
 pub mod models;
+pub mod multipart;
 pub mod reply;
 pub mod request;
 pub mod routes;

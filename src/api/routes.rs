@@ -122,10 +122,10 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "DELETE" "users/(:any)" true Some(user_writes::delete);
         "GET" "(account)/avatar" true Some(users::avatar);
         "GET" "users/(:any)/avatar" true Some(users::avatar);
-        "POST" "(account)/avatar" true None;
-        "POST" "users/(:any)/avatar" true None;
-        "DELETE" "(account)/avatar" true None;
-        "DELETE" "users/(:any)/avatar" true None;
+        "POST" "(account)/avatar" true Some(file_writes::upload_avatar);
+        "POST" "users/(:any)/avatar" true Some(file_writes::upload_avatar);
+        "DELETE" "(account)/avatar" true Some(file_writes::delete_avatar);
+        "DELETE" "users/(:any)/avatar" true Some(file_writes::delete_avatar);
         "GET" "(account)/blueprint" true None;
         "GET" "users/(:any)/blueprint" true None;
         "GET" "(account)/blueprints" true Some(users::blueprints);
@@ -171,7 +171,7 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
 /// The file routes use a parent alternation that the placeholders cannot
 /// express, so they are built by hand.
 fn file_routes() -> Vec<Route> {
-    use handlers::files;
+    use handlers::{file_writes, files};
     let file = format!("(account/|pages/[^/]+/|site/|users/[^/]+/|)files/({ANY})");
     let parent = PARENT;
     let list: Vec<(&'static str, String, Option<Handler>)> = vec![
@@ -183,18 +183,30 @@ fn file_routes() -> Vec<Route> {
             format!("{parent}/files"),
             Some(files::list as Handler),
         ),
-        ("POST", format!("{parent}/files"), None),
+        (
+            "POST",
+            format!("{parent}/files"),
+            Some(file_writes::upload as Handler),
+        ),
         (
             "GET|POST",
             format!("{parent}/files/search"),
             Some(files::search as Handler),
         ),
-        ("PATCH", format!("{parent}/files/sort"), None),
+        (
+            "PATCH",
+            format!("{parent}/files/sort"),
+            Some(file_writes::sort as Handler),
+        ),
         ("GET", file.clone(), Some(files::read as Handler)),
-        ("PATCH", file.clone(), None),
-        ("POST", file.clone(), None),
-        ("DELETE", file.clone(), None),
-        ("PATCH", format!("{file}/name"), None),
+        ("PATCH", file.clone(), Some(file_writes::update as Handler)),
+        ("POST", file.clone(), Some(file_writes::replace as Handler)),
+        ("DELETE", file.clone(), Some(file_writes::delete as Handler)),
+        (
+            "PATCH",
+            format!("{file}/name"),
+            Some(file_writes::change_name as Handler),
+        ),
     ];
     list.into_iter()
         .map(|(methods, regex, handler)| {

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod content;
+pub mod files;
 pub mod fsio;
 pub mod media;
 pub mod model;

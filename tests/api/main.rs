@@ -3,6 +3,7 @@
 
 mod auth;
 mod common;
+mod files;
 mod read;
 mod store;
 mod users;

@@ -2,6 +2,7 @@
 //! find the model, ask [`crate::api::access`], shape the answer.
 
 pub mod auth;
+pub mod file_writes;
 pub mod files;
 pub mod pages;
 pub mod roles;

@@ -111,6 +111,8 @@ fn field(call: &Call, user: &User, name: &str, pick: &Pick) -> ApiResult<Option<
             role::render(call, &role, &role::VIEWS.pick(pick)?)?
         }
         "role" => Value::Null,
+        // FIXME: Kirby shows a 512x512 crop thumbnail (`profile-512x-crop.jpg`)
+        // here; Folio has no image resizing and shows the original avatar.
         "avatar" => match &user.avatar {
             Some(avatar) => file::render(
                 call,

@@ -1,0 +1,413 @@
+//! The write routes of files (api.md §4.6) and user avatars (§4.5): upload,
+//! replace, meta update, rename, sort, delete.
+//!
+//! Every disk change runs inside `store.write`, and the answer is rendered
+//! from the fresh snapshot. Uploads answer in Kirby's upload envelope, where
+//! even a refused upload is a 400 with a bare message.
+
+mod avatar;
+mod support;
+
+pub use avatar::{delete_avatar, upload_avatar};
+
+use serde_json::Value;
+
+use super::super::access::file_can;
+use super::super::call::Call;
+use super::super::error::{ApiError, ApiResult, Class};
+use super::super::models::file::{self, VIEWS};
+use super::super::multipart::Part;
+use super::super::reply::{Reply, paginate};
+use super::super::select;
+use crate::format::txt::Fields;
+use crate::store::files::{self as disk, rules};
+use crate::store::media;
+use crate::store::model::fields_for;
+use support::{
+    OwnerKey, add_blueprint_fields, envelope, envelope_error, io_error, meta_path, owner,
+    owner_dir, render_file,
+};
+
+/// `POST P/files`: every file part is one upload; `sort` and `template`
+/// apply to all of them.
+pub fn upload(call: &mut Call) -> ApiResult<Reply> {
+    let key = owner(call, call.arg(0))?;
+    let parts = match support::parts(call) {
+        Ok(parts) => parts,
+        Err(error) => return envelope_error(call, error),
+    };
+    let sort = support::form_field(&parts, "sort").map(str::to_owned);
+    let template = support::form_field(&parts, "template").map(str::to_owned);
+    let files = support::file_parts(&parts);
+    if files.is_empty() {
+        return envelope_error(call, ApiError::bad_request("No files were uploaded"));
+    }
+    let mut results = Vec::new();
+    for part in files {
+        let name = part.filename.clone().unwrap_or_default();
+        results.push((
+            name,
+            create_one(call, &key, part, sort.as_deref(), template.as_deref()),
+        ));
+    }
+    envelope(call, results)
+}
+
+fn create_one(
+    call: &mut Call,
+    key: &OwnerKey,
+    part: &Part,
+    sort: Option<&str>,
+    template: Option<&str>,
+) -> ApiResult<Value> {
+    let filename = rules::safe_name(part.filename.as_deref().unwrap_or(""));
+    let path = owner_dir(call, key)?.join(&filename);
+    let owner = key.as_owner();
+    let prospective = support::prospective(call, &filename, path.clone(), template);
+    if !file_can(
+        call,
+        file::owner_templates(call, owner),
+        &prospective,
+        "create",
+    ) {
+        return Err(ApiError::message(
+            Class::Permission,
+            "The file cannot be created",
+        ));
+    }
+    rules::check(&filename, &part.data).map_err(support::rejection)?;
+    let existing = file::files_of(call, owner)
+        .into_iter()
+        .find(|f| f.filename == filename)
+        .cloned();
+    let duplicate =
+        || ApiError::keyed(Class::Duplicate, "error.file.duplicate").with("filename", &filename);
+    if path.is_dir() || (existing.is_none() && path.exists()) {
+        return Err(duplicate());
+    }
+    let fields = match &existing {
+        Some(found) => {
+            let same = std::fs::read(&found.path)
+                .map(|bytes| bytes == part.data)
+                .unwrap_or(false);
+            if !same {
+                return Err(duplicate());
+            }
+            let mut fields = (*fields_for(
+                &found.meta,
+                call.site.default_language(),
+                call.site.default_language(),
+            ))
+            .clone();
+            sort.into_iter()
+                .for_each(|s| fields.set("sort", s.to_owned()));
+            template
+                .filter(|t| *t != "default")
+                .into_iter()
+                .for_each(|t| fields.set("template", t.to_owned()));
+            fields
+        }
+        None => new_meta(call, sort, template),
+    };
+    let meta = meta_path(&path, support::default_code(call).as_deref());
+    call.app
+        .store
+        .write(|_| disk::create(&path, &part.data, &meta, &fields))
+        .map_err(io_error)?;
+    call.site = call.app.store.site();
+    let mut data = render_file(call, key, &filename, existing.is_none())?;
+    if sort.is_none() && !matches!(key, OwnerKey::User(_)) {
+        show_unset_sort(&mut data);
+    }
+    Ok(data)
+}
+
+/// A new file's meta content in Kirby's order: `sort` and `template` when
+/// given, the UUID, then the blueprint's fields with their defaults.
+fn new_meta(call: &Call, sort: Option<&str>, template: Option<&str>) -> Fields {
+    let mut fields = Fields::default();
+    sort.into_iter()
+        .for_each(|s| fields.set("sort", s.to_owned()));
+    let template = template.filter(|t| *t != "default");
+    template
+        .into_iter()
+        .for_each(|t| fields.set("template", t.to_owned()));
+    if let Some(uuid) = support::fresh_uuid(call) {
+        fields.set("uuid", uuid);
+    }
+    add_blueprint_fields(call, template, &mut fields, true);
+    fields
+}
+
+/// Kirby answers an upload with the content it was created with, where an
+/// unset `sort` is still present as `null`.
+fn show_unset_sort(data: &mut Value) {
+    if let Some(Value::Object(content)) = data.get_mut("content") {
+        let mut with_sort = serde_json::Map::new();
+        with_sort.insert("sort".into(), Value::Null);
+        with_sort.extend(std::mem::take(content));
+        *content = with_sort;
+    }
+}
+
+/// `POST F`: replaces the binary; the new bytes must have the same MIME type.
+pub fn replace(call: &mut Call) -> ApiResult<Reply> {
+    let (key, found) = support::find_file(call)?;
+    let parts = match support::parts(call) {
+        Ok(parts) => parts,
+        Err(error) => return envelope_error(call, error),
+    };
+    let Some(part) = support::file_parts(&parts).into_iter().next().cloned() else {
+        return envelope_error(call, ApiError::bad_request("No files were uploaded"));
+    };
+    let name = part.filename.clone().unwrap_or_default();
+    let result = replace_one(call, &key, &found, &part);
+    envelope(call, vec![(name, result)])
+}
+
+fn replace_one(
+    call: &mut Call,
+    key: &OwnerKey,
+    found: &crate::store::File,
+    part: &Part,
+) -> ApiResult<Value> {
+    if !file_can(
+        call,
+        file::owner_templates(call, key.as_owner()),
+        found,
+        "replace",
+    ) {
+        return Err(ApiError::message(
+            Class::Permission,
+            "The file cannot be replaced",
+        ));
+    }
+    let upload_name = rules::safe_name(part.filename.as_deref().unwrap_or(""));
+    let old_head = std::fs::read(&found.path).unwrap_or_default();
+    let old_mime = rules::sniff_mime(&old_head).unwrap_or(media::mime_for(&found.extension));
+    let new_mime =
+        rules::sniff_mime(&part.data).unwrap_or(media::mime_for(&rules::extension(&upload_name)));
+    if old_mime != new_mime {
+        return Err(
+            ApiError::keyed(Class::InvalidArgument, "error.file.mime.differs")
+                .with("mime", old_mime),
+        );
+    }
+    rules::check(&found.filename, &part.data).map_err(support::rejection)?;
+    call.app
+        .store
+        .write(|_| disk::replace(&found.path, &part.data))
+        .map_err(io_error)?;
+    call.site = call.app.store.site();
+    render_file(call, key, &found.filename, false)
+}
+
+/// `PATCH F`: merges the body into the meta content of the request language.
+pub fn update(call: &mut Call) -> ApiResult<Reply> {
+    let (key, found) = support::find_file(call)?;
+    if !file_can(
+        call,
+        file::owner_templates(call, key.as_owner()),
+        &found,
+        "update",
+    ) {
+        return Err(ApiError::message(
+            Class::Permission,
+            "The file cannot be updated",
+        ));
+    }
+    let input = support::body_object(call)?;
+    let secondary = support::request_code(call) != support::default_code(call);
+    let mut fields = (*fields_for(
+        &found.meta,
+        call.language.as_ref(),
+        call.site.default_language(),
+    ))
+    .clone();
+    for (name, value) in &input {
+        match support::stored_text(value) {
+            Some(text) => fields.set(name, text),
+            None => fields.remove(name),
+        }
+    }
+    let template = crate::api::access::file_template(call, &found);
+    add_blueprint_fields(call, template.as_deref(), &mut fields, false);
+    if secondary {
+        // secondary languages keep only translatable fields, and never the UUID
+        fields.remove("uuid");
+        for field in call
+            .app
+            .blueprints
+            .file(template.as_deref())
+            .fields
+            .iter()
+            .filter(|f| !f.translate)
+        {
+            fields.remove(&field.name);
+        }
+    }
+    let meta = meta_path(&found.path, support::request_code(call).as_deref());
+    call.app
+        .store
+        .write(|_| disk::write_meta(&meta, &fields))
+        .map_err(io_error)?;
+    call.site = call.app.store.site();
+    let mut data = render_file(call, &key, &found.filename, false)?;
+    if secondary && let Some(Value::Object(content)) = data.get_mut("content") {
+        content.insert("uuid".into(), Value::Null);
+    }
+    Ok(Reply::Model(data))
+}
+
+/// `PATCH F/name`: renames the file and its meta files; the extension stays.
+pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
+    let (key, found) = support::find_file(call)?;
+    if !file_can(
+        call,
+        file::owner_templates(call, key.as_owner()),
+        &found,
+        "changeName",
+    ) {
+        return Err(
+            ApiError::keyed(Class::Permission, "error.file.changeName.permission")
+                .with("filename", &found.filename),
+        );
+    }
+    let raw = match call.body.get("name") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(ApiError::keyed(
+                Class::InvalidArgument,
+                "error.file.changeName.empty",
+            ));
+        }
+    };
+    let name = rules::safe_name(&raw);
+    if name.is_empty() {
+        return Err(ApiError::keyed(
+            Class::InvalidArgument,
+            "error.file.changeName.empty",
+        ));
+    }
+    if name == found.name() {
+        return Ok(Reply::Model(render_file(
+            call,
+            &key,
+            &found.filename,
+            false,
+        )?));
+    }
+    let new_filename = if found.extension.is_empty() {
+        name
+    } else {
+        format!("{name}.{}", found.extension)
+    };
+    rules::check_name(&new_filename).map_err(support::rejection)?;
+    let taken = file::files_of(call, key.as_owner())
+        .iter()
+        .any(|f| f.filename == new_filename);
+    if taken || found.path.with_file_name(&new_filename).exists() {
+        return Err(ApiError::keyed(Class::Duplicate, "error.file.duplicate")
+            .with("filename", new_filename));
+    }
+    let codes = support::language_codes(call);
+    call.app
+        .store
+        .write(|_| disk::rename(&found.path, &new_filename, &codes))
+        .map_err(io_error)?;
+    call.site = call.app.store.site();
+    Ok(Reply::Model(render_file(call, &key, &new_filename, true)?))
+}
+
+/// `PATCH P/files/sort`: `files` (file ids) get `Sort: index+n`, counting
+/// only the ids found. The answer lists the files in their previous order,
+/// as Kirby's does, so it is rendered from the snapshot before the write.
+pub fn sort(call: &mut Call) -> ApiResult<Reply> {
+    let key = owner(call, call.arg(0))?;
+    let offset = match call.body.get("index") {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| ApiError::bad_request("The index must be an integer"))?,
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request("The index must be an integer"))?,
+        _ => return Err(ApiError::bad_request("The sort index is missing")),
+    };
+    let ids: Vec<String> = match call.body.get("files") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "The files must be a list of file ids",
+            ));
+        }
+    };
+    let owner = key.as_owner();
+    let code = support::request_code(call);
+    let mut writes: Vec<(std::path::PathBuf, Fields)> = Vec::new();
+    let mut position = offset;
+    for id in &ids {
+        let Some(found) = file::files_of(call, owner)
+            .into_iter()
+            .find(|f| file::id(call, owner, f) == *id)
+        else {
+            continue;
+        };
+        position = position.saturating_add(1);
+        let mut fields = found
+            .meta
+            .get(code.as_deref().unwrap_or(""))
+            .map(|f| (**f).clone())
+            .unwrap_or_default();
+        fields.set("sort", position.to_string());
+        writes.push((meta_path(&found.path, code.as_deref()), fields));
+    }
+    call.app
+        .store
+        .write(|_| {
+            writes
+                .iter()
+                .try_for_each(|(meta, fields)| disk::write_meta(meta, fields))
+        })
+        .map_err(io_error)?;
+    let files = file::listable(call, owner);
+    let (items, pagination) = paginate(call, files)?;
+    let selection = select::for_items(call, &VIEWS, &VIEWS.default_selection())?;
+    let rendered: ApiResult<Vec<_>> = items
+        .into_iter()
+        .map(|f| file::render(call, owner, f, &selection))
+        .collect();
+    let reply = Reply::Collection(rendered?, pagination);
+    call.site = call.app.store.site();
+    Ok(reply)
+}
+
+/// `DELETE F`: removes the file and its meta files.
+pub fn delete(call: &mut Call) -> ApiResult<Reply> {
+    let (key, found) = support::find_file(call)?;
+    if !file_can(
+        call,
+        file::owner_templates(call, key.as_owner()),
+        &found,
+        "delete",
+    ) {
+        return Err(ApiError::message(
+            Class::Permission,
+            "The file cannot be deleted",
+        ));
+    }
+    let codes = support::language_codes(call);
+    call.app
+        .store
+        .write(|_| disk::delete(&found.path, &codes))
+        .map_err(io_error)?;
+    call.site = call.app.store.site();
+    Ok(Reply::Ok)
+}

@@ -1,0 +1,463 @@
+//! File writes and avatars: uploads (with Kirby's upload envelope and
+//! rules), meta updates, renames, sorting, deletes, and what each leaves
+//! on disk.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::json;
+
+use crate::common::{ADMIN, CLIENT, CSRF, Client, TestSite};
+
+const LIGHTHOUSE: &str = "content/1_projects/1_lighthouse";
+const JPEG: &[u8] = b"\xff\xd8\xff\xe0fake jpeg bytes";
+
+/// Sends `files` (field, file name, bytes) and `fields` as multipart.
+async fn upload(
+    client: &mut Client,
+    path: &str,
+    files: &[(&str, &str, &[u8])],
+    fields: &[(&str, &str)],
+) -> crate::common::Reply {
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--B0und\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .bytes(),
+        );
+    }
+    for (field, filename, bytes) in files {
+        body.extend(
+            format!("--B0und\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(b"--B0und--\r\n");
+    let request = Request::post(path)
+        .header("x-csrf", CSRF)
+        .header("content-type", "multipart/form-data; boundary=B0und")
+        .body(Body::from(body))
+        .unwrap();
+    client.send(request).await
+}
+
+async fn admin(site: &TestSite) -> Client {
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    client
+}
+
+fn read(site: &TestSite, path: &str) -> String {
+    std::fs::read_to_string(site.root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[tokio::test]
+async fn an_upload_writes_the_file_and_a_uuid_meta_file() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "Grüße Bild.JPG", JPEG)],
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let body = reply.json();
+    assert_eq!(body["status"], "ok");
+    assert!(body.get("code").is_none() && body.get("type").is_none());
+    assert_eq!(body["data"]["filename"], "grusse-bild.jpg");
+    assert_eq!(body["data"]["content"]["sort"], json!(null));
+    assert_eq!(body["data"]["next"], json!(null));
+    assert_eq!(body["data"]["prev"]["filename"], "sketch.png");
+    assert_eq!(
+        std::fs::read(site.root().join(LIGHTHOUSE).join("grusse-bild.jpg")).unwrap(),
+        JPEG
+    );
+    let meta = read(&site, &format!("{LIGHTHOUSE}/grusse-bild.jpg.txt"));
+    let uuid = meta.strip_prefix("Uuid: ").expect("only a Uuid field");
+    assert_eq!(uuid.len(), 16);
+    assert_eq!(body["data"]["uuid"], format!("file://{uuid}"));
+    let listed = client
+        .get("/api/pages/projects+lighthouse/files?select=filename")
+        .await
+        .json();
+    assert_eq!(listed["pagination"]["total"], 3);
+}
+
+#[tokio::test]
+async fn sort_and_template_go_into_the_meta_file() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let reply = upload(
+        &mut client,
+        "/api/site/files",
+        &[("file", "logo.jpg", JPEG)],
+        &[("sort", "4"), ("template", "image")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let meta = read(&site, "content/logo.jpg.txt");
+    assert!(
+        meta.starts_with("Sort: 4\n\n----\n\nTemplate: image\n\n----\n\nUuid: "),
+        "{meta}"
+    );
+    assert_eq!(reply.json()["data"]["template"], "image");
+}
+
+#[tokio::test]
+async fn forbidden_uploads_answer_in_the_upload_envelope_and_write_nothing() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let before = std::fs::read_dir(site.root().join(LIGHTHOUSE))
+        .unwrap()
+        .count();
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "evil.php",
+            b"<?php echo 1;",
+            "You are not allowed to upload PHP files",
+        ),
+        (
+            "page.html",
+            b"<html>",
+            "You are not allowed to upload HTML files",
+        ),
+        (
+            ".htaccess",
+            b"Deny from all",
+            "You are not allowed to upload Apache config files",
+        ),
+        (
+            "notes.txt",
+            b"Title: x",
+            "The extension \"txt\" is not allowed",
+        ),
+        (
+            "sneaky.jpg",
+            b"<?php system('x');",
+            "You are not allowed to upload PHP files",
+        ),
+        (
+            "x.svg",
+            b"<svg><script>alert(1)</script></svg>",
+            "The \"script\" element (line 1) is not allowed",
+        ),
+    ];
+    for (name, bytes, message) in cases {
+        let reply = upload(
+            &mut client,
+            "/api/pages/projects+lighthouse/files",
+            &[("file", name, bytes)],
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}");
+        assert_eq!(
+            reply.json(),
+            json!({"status": "error", "message": message}),
+            "{name}"
+        );
+    }
+    let none = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[],
+        &[("x", "1")],
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert_eq!(none.json()["status"], "error");
+    assert_eq!(
+        std::fs::read_dir(site.root().join(LIGHTHOUSE))
+            .unwrap()
+            .count(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_name_taken_by_other_bytes_is_a_duplicate_but_the_same_bytes_pass() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let path = "/api/pages/projects+lighthouse/files";
+    let original = std::fs::read(site.root().join(LIGHTHOUSE).join("beam.jpg")).unwrap();
+    let reply = upload(&mut client, path, &[("file", "beam.jpg", JPEG)], &[]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json()["message"],
+        "A file with the name \"beam.jpg\" already exists"
+    );
+    assert_eq!(
+        std::fs::read(site.root().join(LIGHTHOUSE).join("beam.jpg")).unwrap(),
+        original
+    );
+    let again = upload(&mut client, path, &[("file", "beam.jpg", &original)], &[]).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert!(read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt")).contains("Uuid: gOirwi8BHLN07JBJ"));
+}
+
+#[tokio::test]
+async fn several_parts_answer_per_name_and_keep_the_good_ones() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let files: &[(&str, &str, &[u8])] = &[("a", "good.jpg", JPEG), ("b", "bad.php", b"<?php")];
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        files,
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json(),
+        json!({"status": "error", "errors": {"bad.php": "You are not allowed to upload PHP files"}})
+    );
+    assert!(site.root().join(LIGHTHOUSE).join("good.jpg").exists());
+}
+
+#[tokio::test]
+async fn a_read_only_role_may_not_upload() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(CLIENT).await;
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "a.jpg", JPEG)],
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json(),
+        json!({"status": "error", "message": "The file cannot be created"})
+    );
+    assert!(!site.root().join(LIGHTHOUSE).join("a.jpg").exists());
+    let delete = client
+        .send(
+            Request::delete("/api/pages/projects+lighthouse/files/beam.jpg")
+                .header("x-csrf", CSRF)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    assert!(site.root().join(LIGHTHOUSE).join("beam.jpg").exists());
+}
+
+#[tokio::test]
+async fn updating_meta_merges_into_the_meta_file() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse/files/beam.jpg",
+            json!({"alt": "New alt", "credit": 5}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["content"]["alt"], "New alt");
+    let meta = read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt"));
+    assert!(meta.starts_with("Alt: New alt\n\n----\n\nTemplate: image\n\n----\n\nUuid: gOirwi8BHLN07JBJ\n\n----\n\nCredit: 5"), "{meta}");
+    let malformed = client
+        .send(
+            Request::patch("/api/pages/projects+lighthouse/files/beam.jpg")
+                .header("x-csrf", CSRF)
+                .header("content-type", "application/json")
+                .body(Body::from("{oops"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt")), meta);
+}
+
+#[tokio::test]
+async fn renaming_moves_the_file_and_its_meta_file() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let meta = read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt"));
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse/files/beam.jpg/name",
+            json!({"name": "Night Beam"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["filename"], "night-beam.jpg");
+    assert_eq!(
+        read(&site, &format!("{LIGHTHOUSE}/night-beam.jpg.txt")),
+        meta
+    );
+    assert!(!site.root().join(LIGHTHOUSE).join("beam.jpg").exists());
+    let taken = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse/files/night-beam.jpg/name",
+            json!({"name": "sketch"}),
+        )
+        .await;
+    // sketch.png has another extension, so night-beam → sketch.jpg is free
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.text);
+    let empty = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse/files/sketch.jpg/name",
+            json!({"name": "  "}),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert_eq!(empty.json()["key"], "error.file.changeName.empty");
+}
+
+#[tokio::test]
+async fn renaming_onto_an_existing_file_is_refused() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "other.jpg", JPEG)],
+        &[],
+    )
+    .await;
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse/files/other.jpg/name",
+            json!({"name": "beam"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["key"], "error.file.duplicate");
+    assert!(site.root().join(LIGHTHOUSE).join("other.jpg").exists());
+}
+
+#[tokio::test]
+async fn sorting_writes_sort_numbers_and_needs_an_index() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let path = "/api/pages/projects+lighthouse/files/sort";
+    let missing = client
+        .json(
+            "PATCH",
+            path,
+            json!({"files": ["projects/lighthouse/sketch.png"]}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let reply = client.json("PATCH", path, json!({"files": ["projects/lighthouse/sketch.png", "beam.jpg", "projects/lighthouse/beam.jpg"], "index": 0})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let names: Vec<_> = reply.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filename"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [json!("beam.jpg"), json!("sketch.png")],
+        "the previous order"
+    );
+    assert!(read(&site, &format!("{LIGHTHOUSE}/sketch.png.txt")).ends_with("Sort: 1"));
+    assert!(read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt")).ends_with("Sort: 2"));
+}
+
+#[tokio::test]
+async fn deleting_removes_file_and_meta() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let request = Request::delete("/api/pages/projects+lighthouse/files/beam.jpg")
+        .header("x-csrf", CSRF)
+        .body(Body::empty())
+        .unwrap();
+    let reply = client.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(!site.root().join(LIGHTHOUSE).join("beam.jpg").exists());
+    assert!(!site.root().join(LIGHTHOUSE).join("beam.jpg.txt").exists());
+    assert_eq!(
+        client
+            .get("/api/pages/projects+lighthouse/files/beam.jpg")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn avatars_are_stored_as_profile_images() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let dir = site.root().join("site/accounts/fdJlnth1");
+    let path = "/api/users/fdJlnth1/avatar";
+    let refused = upload(&mut client, path, &[("file", "cv.pdf", b"%PDF-1.4")], &[]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.json(),
+        json!({"status": "error", "message": "Invalid file type: document"})
+    );
+    let reply = upload(&mut client, path, &[("file", "Me.JPG", JPEG)], &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["filename"], "profile.jpg");
+    assert_eq!(std::fs::read(dir.join("profile.jpg")).unwrap(), JPEG);
+    let meta = std::fs::read_to_string(dir.join("profile.jpg.txt")).unwrap();
+    assert!(
+        meta.starts_with("Uuid: ") && meta.ends_with("\n\n----\n\nTemplate: avatar"),
+        "{meta}"
+    );
+    let png = b"\x89PNG\r\n\x1a\nfake";
+    assert_eq!(
+        upload(&mut client, path, &[("file", "me.png", png)], &[])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(
+        dir.join("profile.png").exists()
+            && !dir.join("profile.jpg").exists()
+            && !dir.join("profile.jpg.txt").exists()
+    );
+    let delete = Request::delete(path)
+        .header("x-csrf", CSRF)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(client.send(delete).await.status, StatusCode::OK);
+    assert!(!dir.join("profile.png").exists() && !dir.join("profile.png.txt").exists());
+    let again = Request::delete(path)
+        .header("x-csrf", CSRF)
+        .body(Body::empty())
+        .unwrap();
+    let again = client.send(again).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        again.json()["message"],
+        "The file \"avatar\" cannot be found"
+    );
+}
+
+#[tokio::test]
+async fn replacing_needs_the_same_mime_type() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let path = "/api/pages/projects+lighthouse/files/beam.jpg";
+    let png: &[u8] = b"\x89PNG\r\n\x1a\nfake";
+    let refused = upload(&mut client, path, &[("file", "x.png", png)], &[]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.json()["message"],
+        "The uploaded file must be of the same mime type \"image/jpeg\""
+    );
+    let reply = upload(&mut client, path, &[("file", "new.jpg", JPEG)], &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        std::fs::read(site.root().join(LIGHTHOUSE).join("beam.jpg")).unwrap(),
+        JPEG
+    );
+    assert!(read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt")).contains("Alt: Light over water"));
+}
