@@ -41,11 +41,29 @@ impl Roots {
 /// Parsed content files by path, reused while size and mtime stay the same.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: Mutex<HashMap<PathBuf, (i64, u64, Result<Arc<Fields>, String>)>>,
+    entries: Mutex<HashMap<PathBuf, Cached>>,
+}
+
+/// A parse result with the stamp and size of the file it came from.
+type Cached = (Stamp, u64, Result<Arc<Fields>, String>);
+
+/// What tells two versions of a file apart besides the size: the mtime in
+/// nanoseconds and the inode. Whole seconds are not enough: two writes in
+/// one second with the same size would look unchanged. An atomic write
+/// replaces the inode, so Folio's own writes always count as changes.
+type Stamp = (i128, u64);
+
+fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
+    let nanos = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i128);
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    (nanos.unwrap_or(0), inode)
 }
 
 impl ParseCache {
-    fn fields(&self, path: &Path, modified: i64, size: u64) -> Result<Arc<Fields>, String> {
+    fn fields(&self, path: &Path, modified: Stamp, size: u64) -> Result<Arc<Fields>, String> {
         if let Some((m, s, parsed)) = self.entries.lock().get(path)
             && *m == modified
             && *s == size
@@ -68,6 +86,7 @@ struct Entry {
     is_dir: bool,
     size: u64,
     modified: i64,
+    stamp: Stamp,
 }
 
 fn list_dir(dir: &Path) -> Vec<Entry> {
@@ -83,7 +102,7 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0);
-            Some(Entry { name, path: e.path(), is_dir: meta.is_dir(), size: meta.len(), modified })
+            Some(Entry { name, path: e.path(), is_dir: meta.is_dir(), size: meta.len(), modified, stamp: stamp_of(&meta) })
         })
         .collect();
     entries.sort_by(|a, b| natural_cmp(&a.name, &b.name));
@@ -127,7 +146,7 @@ impl Scanner<'_> {
     }
 
     fn parse(&mut self, entry: &Entry) -> Option<Arc<Fields>> {
-        match self.cache.fields(&entry.path, entry.modified, entry.size) {
+        match self.cache.fields(&entry.path, entry.stamp, entry.size) {
             Ok(fields) => Some(fields),
             Err(message) => {
                 self.site.problems.push(Problem { path: entry.path.clone(), line: None, message });

@@ -3,10 +3,12 @@
 
 pub mod auth;
 pub mod files;
+pub mod page_writes;
 pub mod pages;
 pub mod roles;
 pub mod search;
 pub mod site;
+pub mod site_writes;
 pub mod system;
 pub mod translations;
 pub mod users;
