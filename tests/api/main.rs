@@ -2,4 +2,5 @@
 //! `tests/fixtures/site`. One module per area of the API.
 
 mod common;
+mod pages;
 mod read;
