@@ -42,7 +42,8 @@ const RESERVED: &[&str] = &["api", "assets", "media", "panel"];
 
 /// `PATCH pages/(:any)`: merges the submitted fields into the content file.
 // FIXME: Kirby validates the form (required fields, formats) and answers
-// 400 "Invalid form with errors"; Folio stores what it is given.
+// 400 "Invalid form with errors"; Folio stores what it is given. A secondary
+// language's file should also keep only translatable fields; Folio writes all given.
 pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
@@ -105,7 +106,7 @@ fn create(call: &mut Call, parent: Option<PageRef>) -> ApiResult<Reply> {
         SLUG_MAX,
     );
     let template = input::template_name(call.body.get("template"))?;
-    check_slug(call, parent, &slug)?;
+    check_slug(parent, &slug)?;
     if !new_page_can(call, &template) {
         return Err(denied("error.page.create.permission", &slug));
     }
@@ -154,7 +155,7 @@ pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     if !page_can(call, page, "duplicate") {
         return Err(denied("error.page.duplicate.permission", &p.slug));
     }
-    check_slug(call, p.parent, &slug)?;
+    check_slug(p.parent, &slug)?;
     check_free(&call.site, p.parent, &slug, None)?;
     let options = CopyOptions {
         children: input::flag(call.body.get("children")),
@@ -181,7 +182,7 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     if !page_can(call, page, "changeSlug") {
         return Err(denied("error.page.changeSlug.permission", &p.slug));
     }
-    check_slug(call, p.parent, &slug)?;
+    check_slug(p.parent, &slug)?;
     if slug == p.slug {
         return answer(call, &p.id);
     }
@@ -366,7 +367,7 @@ fn denied(key: &str, slug: &str) -> ApiError {
 
 /// An empty slug (also what `..` slugifies to) and Kirby's reserved
 /// top-level paths are refused.
-fn check_slug(call: &Call, parent: Option<PageRef>, slug: &str) -> ApiResult<()> {
+fn check_slug(parent: Option<PageRef>, slug: &str) -> ApiResult<()> {
     if slug.is_empty() {
         return Err(ApiError::keyed(
             Class::InvalidArgument,
@@ -379,7 +380,6 @@ fn check_slug(call: &Call, parent: Option<PageRef>, slug: &str) -> ApiResult<()>
                 .with("path", slug),
         );
     }
-    let _ = call;
     Ok(())
 }
 
