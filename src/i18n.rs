@@ -185,13 +185,81 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
     ("error.file.type.invalid", "Invalid file type: {type}"),
     ("error.language.notFound", "The language could not be found"),
     (
+        "error.page.changeSlug.permission",
+        "You are not allowed to change the URL appendix for \"{slug}\"",
+    ),
+    (
+        "error.page.changeSlug.reserved",
+        "The path of top-level pages must not start with \"{path}\"",
+    ),
+    (
+        "error.page.changeStatus.incomplete",
+        "The page has errors and cannot be published",
+    ),
+    (
+        "error.page.changeStatus.permission",
+        "The status for this page cannot be changed",
+    ),
+    (
+        "error.page.changeStatus.toDraft.invalid",
+        "The page \"{slug}\" cannot be converted to a draft",
+    ),
+    (
+        "error.page.changeTemplate.invalid",
+        "The template for the page \"{slug}\" cannot be changed",
+    ),
+    (
+        "error.page.changeTemplate.permission",
+        "You are not allowed to change the template for \"{slug}\"",
+    ),
+    (
         "error.page.changeTitle.empty",
         "The title must not be empty",
     ),
+    (
+        "error.page.changeTitle.permission",
+        "You are not allowed to change the title for \"{slug}\"",
+    ),
+    (
+        "error.page.create.permission",
+        "You are not allowed to create \"{slug}\"",
+    ),
+    (
+        "error.page.delete.hasChildren",
+        "The page has subpages and cannot be deleted",
+    ),
+    (
+        "error.page.delete.permission",
+        "You are not allowed to delete \"{slug}\"",
+    ),
+    (
+        "error.page.draft.duplicate",
+        "A page draft with the URL appendix \"{slug}\" already exists",
+    ),
+    (
+        "error.page.duplicate",
+        "A page with the URL appendix \"{slug}\" already exists",
+    ),
+    (
+        "error.page.duplicate.permission",
+        "You are not allowed to duplicate \"{slug}\"",
+    ),
     ("error.page.notFound", "The page \"{slug}\" cannot be found"),
+    (
+        "error.page.slug.invalid",
+        "Please enter a valid URL appendix",
+    ),
+    (
+        "error.page.sort.permission",
+        "The page \"{slug}\" cannot be sorted",
+    ),
     (
         "error.page.status.invalid",
         "Please set a valid page status",
+    ),
+    (
+        "error.page.update.permission",
+        "You are not allowed to update \"{slug}\"",
     ),
     ("error.role.notFound", "The role \"{name}\" cannot be found"),
     (
@@ -203,6 +271,10 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "You are not allowed to change the title of the site",
     ),
     ("error.site.notAccessible", "The site is not accessible"),
+    (
+        "error.site.update.permission",
+        "You are not allowed to update the site",
+    ),
     (
         "error.unexpected",
         "An unexpected error occurred! Enable debug mode for more info: https://getkirby.com/docs/reference/system/options/debug",

@@ -64,6 +64,18 @@ pub fn page_can(call: &Call, page: PageRef, action: &str) -> bool {
     decide(&call.actor.role, "pages", action, hard_rule, option)
 }
 
+/// May the actor create a page with `template`? Kirby asks the new page's
+/// own blueprint, so the template's options decide, then `pages.create`.
+pub fn new_page_can(call: &Call, template: &str) -> bool {
+    let option = call
+        .app
+        .blueprints
+        .page(template)
+        .options
+        .decide("create", &call.actor.role.name);
+    decide(&call.actor.role, "pages", "create", true, option)
+}
+
 pub fn page_accessible(call: &Call, page: PageRef) -> bool {
     page_can(call, page, "read") && page_can(call, page, "access")
 }

@@ -78,18 +78,18 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "POST" "auth/ping" false Some(auth::ping);
 
         "GET" "pages/(:any)" true Some(pages::read);
-        "PATCH" "pages/(:any)" true None;
-        "DELETE" "pages/(:any)" true None;
+        "PATCH" "pages/(:any)" true Some(page_writes::update);
+        "DELETE" "pages/(:any)" true Some(page_writes::delete);
         "GET" "pages/(:any)/blueprint" true None;
         "GET" "pages/(:any)/blueprints" true Some(pages::blueprints);
         "GET" "pages/(:any)/children" true Some(pages::children);
-        "POST" "pages/(:any)/children" true None;
+        "POST" "pages/(:any)/children" true Some(page_writes::create_child);
         "GET|POST" "pages/(:any)/children/search" true Some(pages::search_children);
-        "POST" "pages/(:any)/duplicate" true None;
-        "PATCH" "pages/(:any)/slug" true None;
-        "PATCH" "pages/(:any)/status" true None;
-        "PATCH" "pages/(:any)/template" true None;
-        "PATCH" "pages/(:any)/title" true None;
+        "POST" "pages/(:any)/duplicate" true Some(page_writes::duplicate);
+        "PATCH" "pages/(:any)/slug" true Some(page_writes::change_slug);
+        "PATCH" "pages/(:any)/status" true Some(page_writes::change_status);
+        "PATCH" "pages/(:any)/template" true Some(page_writes::change_template);
+        "PATCH" "pages/(:any)/title" true Some(page_writes::change_title);
         "ALL" "pages/(:any)/fields/(:any)/(:all?)" true None;
         "GET" "pages/(:any)/sections/(:any)" true None;
         "ALL" "pages/(:any)/sections/(:any)/(:all?)" true None;
@@ -98,9 +98,9 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "GET" "roles/(:any)" true Some(roles::read);
 
         "GET" "site" true Some(site::read);
-        "PATCH" "site" true None;
+        "PATCH" "site" true Some(site_writes::update);
         "GET" "site/children" true Some(site::children);
-        "POST" "site/children" true None;
+        "POST" "site/children" true Some(page_writes::create_top_level);
         "GET|POST" "site/children/search" true Some(site::search_children);
         "GET" "site/blueprint" true None;
         "GET" "site/blueprints" true Some(site::blueprints);

@@ -4,6 +4,11 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Makes temp names unique within the process: two threads writing the same
+/// file at once must not share (and truncate) one temp file.
+static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
@@ -11,7 +16,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .ok_or_else(|| std::io::Error::other("path has no parent folder"))?;
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temp = dir.join(format!(".{name}.folio-{}.tmp", std::process::id()));
+    let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+    let temp = dir.join(format!(".{name}.folio-{}-{serial}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;

@@ -14,6 +14,7 @@ pub mod fsio;
 pub mod media;
 pub mod model;
 pub mod natural;
+pub mod pages;
 pub mod scan;
 
 use std::path::{Path, PathBuf};

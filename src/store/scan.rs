@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use parking_lot::Mutex;
 
@@ -52,13 +52,33 @@ type Parsed = Result<Arc<Fields>, String>;
 /// Parsed content files by path, reused while size and mtime stay the same.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: Mutex<HashMap<PathBuf, (SystemTime, u64, Parsed)>>,
+    entries: Mutex<HashMap<PathBuf, Cached>>,
+}
+
+/// A parse result with the stamp and size of the file it came from.
+type Cached = (Stamp, u64, Parsed);
+
+/// What tells two versions of a file apart besides the size: the mtime in
+/// nanoseconds and the inode. Whole seconds are not enough: two writes in
+/// one second with the same size would look unchanged. An atomic write
+/// replaces the inode, so Folio's own writes always count as changes.
+type Stamp = (i128, u64);
+
+fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
+    let nanos = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i128);
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    (nanos.unwrap_or(0), inode)
 }
 
 impl ParseCache {
-    /// Keyed on the exact modification time, so an edit within the same
-    /// second is not mistaken for the old file.
-    fn fields(&self, path: &Path, modified: SystemTime, size: u64) -> Parsed {
+    fn fields(&self, path: &Path, modified: Stamp, size: u64) -> Parsed {
         if let Some((m, s, parsed)) = self.entries.lock().get(path)
             && *m == modified
             && *s == size
@@ -83,7 +103,7 @@ struct Entry {
     is_dir: bool,
     size: u64,
     modified: i64,
-    modified_exact: SystemTime,
+    stamp: Stamp,
 }
 
 fn list_dir(dir: &Path) -> Vec<Entry> {
@@ -106,7 +126,7 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
                 is_dir: meta.is_dir(),
                 size: meta.len(),
                 modified,
-                modified_exact,
+                stamp: stamp_of(&meta),
             })
         })
         .collect();
@@ -165,10 +185,7 @@ impl Scanner<'_> {
     }
 
     fn parse(&mut self, entry: &Entry) -> Option<Arc<Fields>> {
-        match self
-            .cache
-            .fields(&entry.path, entry.modified_exact, entry.size)
-        {
+        match self.cache.fields(&entry.path, entry.stamp, entry.size) {
             Ok(fields) => Some(fields),
             Err(message) => {
                 self.site.problems.push(Problem {

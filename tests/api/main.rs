@@ -4,6 +4,7 @@
 mod auth;
 mod common;
 mod files;
+mod pages;
 mod read;
 mod store;
 mod users;

@@ -4,10 +4,12 @@
 pub mod auth;
 pub mod file_writes;
 pub mod files;
+pub mod page_writes;
 pub mod pages;
 pub mod roles;
 pub mod search;
 pub mod site;
+pub mod site_writes;
 pub mod system;
 pub mod translations;
 pub mod user_input;
