@@ -30,6 +30,7 @@ pub use items::{
     FileFacts, ItemSettings, Owner, PageFacts, UserFacts, file_item, page_item, user_item,
 };
 pub use layout::Section;
+pub(crate) use model::ucfirst;
 pub use model::{Blueprint, TemplateChoice};
 pub use options::{ModelOptions, NumScheme, OptionRule};
 pub use values::{ValueContext, default_values, form_values};

@@ -2,10 +2,12 @@
 //! find the model, ask [`crate::api::access`], shape the answer.
 
 pub mod auth;
+pub mod blueprints;
 pub mod files;
 pub mod pages;
 pub mod roles;
 pub mod search;
+pub mod sections;
 pub mod site;
 pub mod system;
 pub mod translations;
