@@ -80,7 +80,7 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "GET" "pages/(:any)" true Some(pages::read);
         "PATCH" "pages/(:any)" true Some(page_writes::update);
         "DELETE" "pages/(:any)" true Some(page_writes::delete);
-        "GET" "pages/(:any)/blueprint" true None;
+        "GET" "pages/(:any)/blueprint" true Some(blueprints::page);
         "GET" "pages/(:any)/blueprints" true Some(pages::blueprints);
         "GET" "pages/(:any)/children" true Some(pages::children);
         "POST" "pages/(:any)/children" true Some(page_writes::create_child);
@@ -91,7 +91,7 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "PATCH" "pages/(:any)/template" true Some(page_writes::change_template);
         "PATCH" "pages/(:any)/title" true Some(page_writes::change_title);
         "ALL" "pages/(:any)/fields/(:any)/(:all?)" true None;
-        "GET" "pages/(:any)/sections/(:any)" true None;
+        "GET" "pages/(:any)/sections/(:any)" true Some(sections::page);
         "ALL" "pages/(:any)/sections/(:any)/(:all?)" true None;
 
         "GET" "roles" true Some(roles::list);
@@ -102,13 +102,13 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "GET" "site/children" true Some(site::children);
         "POST" "site/children" true Some(page_writes::create_top_level);
         "GET|POST" "site/children/search" true Some(site::search_children);
-        "GET" "site/blueprint" true None;
+        "GET" "site/blueprint" true Some(blueprints::site);
         "GET" "site/blueprints" true Some(site::blueprints);
         "POST" "site/find" true Some(site::find);
         "PATCH" "site/title" true Some(site::change_title);
         "GET|POST" "site/search" true Some(site::search);
         "ALL" "site/fields/(:any)/(:all?)" true None;
-        "GET" "site/sections/(:any)" true None;
+        "GET" "site/sections/(:any)" true Some(sections::site);
         "ALL" "site/sections/(:any)/(:all?)" true None;
 
         "GET" "users" true Some(users::list);
@@ -126,8 +126,8 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "POST" "users/(:any)/avatar" true Some(file_writes::upload_avatar);
         "DELETE" "(account)/avatar" true Some(file_writes::delete_avatar);
         "DELETE" "users/(:any)/avatar" true Some(file_writes::delete_avatar);
-        "GET" "(account)/blueprint" true None;
-        "GET" "users/(:any)/blueprint" true None;
+        "GET" "(account)/blueprint" true Some(blueprints::user);
+        "GET" "users/(:any)/blueprint" true Some(blueprints::user);
         "GET" "(account)/blueprints" true Some(users::blueprints);
         "GET" "users/(:any)/blueprints" true Some(users::blueprints);
         "PATCH" "(account)/email" true Some(user_writes::change_email);
@@ -144,8 +144,8 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "GET" "users/(:any)/roles" true Some(users::roles);
         "ALL" "(account)/fields/(:any)/(:all?)" true None;
         "ALL" "users/(:any)/fields/(:any)/(:all?)" true None;
-        "GET" "(account)/sections/(:any)" true None;
-        "GET" "users/(:any)/sections/(:any)" true None;
+        "GET" "(account)/sections/(:any)" true Some(sections::user);
+        "GET" "users/(:any)/sections/(:any)" true Some(sections::user);
         "ALL" "(account)/sections/(:any)/(:all?)" true None;
         "ALL" "users/(:any)/sections/(:any)/(:all?)" true None;
     };
@@ -176,7 +176,11 @@ fn file_routes() -> Vec<Route> {
     let parent = PARENT;
     let list: Vec<(&'static str, String, Option<Handler>)> = vec![
         ("ALL", format!("{file}/fields/({ANY})(?:/(.*))?"), None),
-        ("GET", format!("{file}/sections/({ANY})"), None),
+        (
+            "GET",
+            format!("{file}/sections/({ANY})"),
+            Some(handlers::sections::file as Handler),
+        ),
         ("ALL", format!("{file}/sections/({ANY})(?:/(.*))?"), None),
         (
             "GET",

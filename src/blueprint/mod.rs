@@ -16,6 +16,7 @@ mod layout;
 mod load;
 mod model;
 mod options;
+mod tabs;
 mod values;
 
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub use items::{
     FileFacts, ItemSettings, Owner, PageFacts, UserFacts, file_item, page_item, user_item,
 };
 pub use layout::Section;
+pub(crate) use model::ucfirst;
 pub use model::{Blueprint, TemplateChoice};
 pub use options::{ModelOptions, NumScheme, OptionRule};
 pub use values::{ValueContext, default_values, form_values};
@@ -74,6 +76,8 @@ pub struct Blueprints {
     fallback_file: Blueprint,
     fallback_user: Blueprint,
     builtin_admin: Blueprint,
+    /// The normalised `tabs` tree of every blueprint file, by full name.
+    layouts: BTreeMap<String, serde_json::Value>,
 }
 
 impl Blueprints {
@@ -111,7 +115,15 @@ impl Blueprints {
         let site =
             model::build(library, "site", &mut errors).unwrap_or_else(|| builtin("site", "Site"));
 
+        let layouts = pages
+            .values()
+            .chain(files.values())
+            .chain(users.values())
+            .chain([&site])
+            .map(|bp| (bp.name.clone(), tabs::normalize(library, &bp.raw)))
+            .collect();
         let blueprints = Blueprints {
+            layouts,
             pages,
             files,
             users,
@@ -249,6 +261,15 @@ impl Blueprints {
             None => model::ucfirst(template),
         };
         TemplateChoice { name: base, title }
+    }
+
+    /// The normalised layout tree of `bp` (api.md §5.9 `tabs`); each tab's
+    /// `link` is `null`, for the caller to fill in for its model.
+    pub fn tabs(&self, bp: &Blueprint) -> serde_json::Value {
+        self.layouts
+            .get(&bp.name)
+            .cloned()
+            .unwrap_or_else(tabs::empty)
     }
 
     /// One role by name (see [`Blueprints::roles`]); `None` for unknown roles.

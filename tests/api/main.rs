@@ -2,6 +2,7 @@
 //! `tests/fixtures/site`. One module per area of the API.
 
 mod auth;
+mod blueprints;
 mod common;
 mod files;
 mod pages;

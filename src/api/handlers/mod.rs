@@ -2,12 +2,14 @@
 //! find the model, ask [`crate::api::access`], shape the answer.
 
 pub mod auth;
+pub mod blueprints;
 pub mod file_writes;
 pub mod files;
 pub mod page_writes;
 pub mod pages;
 pub mod roles;
 pub mod search;
+pub mod sections;
 pub mod site;
 pub mod site_writes;
 pub mod system;

@@ -1,6 +1,7 @@
 //! JSON shapes of Kirby's models (api.md §5), one module per model. Each
 //! module declares its views and renders one model for a [`Selection`].
 
+pub mod blueprint;
 pub mod content;
 pub mod file;
 pub mod page;
