@@ -146,3 +146,9 @@ pub fn role_accessible(call: &Call, role: &str) -> bool {
 fn options(actions: &[&str], can: impl Fn(&str) -> bool) -> Value {
     Value::Object(actions.iter().map(|a| (a.to_string(), Value::Bool(can(a)))).collect::<Map<_, _>>())
 }
+
+/// Languages have no blueprint: the role's `languages.*` permission alone
+/// decides create, update and delete (permissions.md §5).
+pub fn language_can(call: &Call, action: &str) -> bool {
+    decide(&call.actor.role, "languages", action, true, None)
+}

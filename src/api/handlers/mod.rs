@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod files;
+pub mod languages;
+pub mod locks;
 pub mod pages;
 pub mod roles;
 pub mod search;

@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod file;
+pub mod language;
 pub mod page;
 pub mod role;
 pub mod site;

@@ -81,7 +81,7 @@ fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Optio
     let p = &call.site.pages[page];
     let value = match name {
         "id" => json!(p.id),
-        "slug" => json!(p.slug),
+        "slug" => json!(slug(call, page)),
         "num" => json!(if p.status == Status::Listed { p.num } else { None }),
         "status" => json!(p.status.as_str()),
         "template" => json!(p.template),

@@ -59,8 +59,8 @@ pub fn base_url(call: &Call) -> String {
     let prefix = call
         .language
         .as_ref()
-        .and_then(|l| l.url.as_deref())
-        .filter(|u| !u.is_empty() && *u != "/")
+        .map(super::language::url_path)
+        .filter(|u| !u.is_empty() && u != "/")
         .map(|u| format!("/{}", u.trim_matches('/')))
         .unwrap_or_default();
     format!("{}{prefix}", call.origin)

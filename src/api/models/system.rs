@@ -94,7 +94,7 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
         "version" => json!(may_see_system.then_some(KIRBY_VERSION)),
         "license" => json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }}),
         "multilang" => json!(call.app.config.languages),
-        "languages" => languages(call),
+        "languages" => languages(call)?,
         "defaultLanguage" => json!(call.site.default_language().map(|l| l.code.clone()).unwrap_or_else(|| call.app.config.panel.language.clone())),
         "kirbytext" => json!(true),
         "slugs" => json!([]),
@@ -136,14 +136,10 @@ fn requirements(call: &Call) -> Map<String, Value> {
     checks.into_iter().map(|(k, v)| (k.to_owned(), Value::Bool(v))).collect()
 }
 
-fn languages(call: &Call) -> Value {
-    let list: Vec<Value> = call
-        .site
-        .languages
-        .iter()
-        .map(|l| json!({"code": l.code, "default": l.default, "direction": l.direction, "name": l.name, "rules": l.rules, "url": l.url}))
-        .collect();
-    Value::Array(list)
+fn languages(call: &Call) -> ApiResult<Value> {
+    let selection = super::language::VIEWS.default_selection();
+    let list: ApiResult<Vec<Value>> = call.site.languages.iter().map(|l| super::language::render(call, l, &selection)).collect();
+    Ok(Value::Array(list?))
 }
 
 fn locales(call: &Call) -> Value {
