@@ -26,6 +26,7 @@ use super::fsio::write_atomic;
 use super::model::Site;
 use super::scan::Roots;
 use crate::format::php::{self, PhpArray, PhpKey, PhpValue};
+use crate::format::txt::Fields;
 
 /// Locale categories as glibc numbers them; Kirby's JSON shows the numbers.
 pub const LOCALE_CATEGORIES: &[(&str, i64)] = &[
@@ -340,6 +341,46 @@ pub fn delete(site: &Site, roots: &Roots, code: &str) -> Result<(), LanguageErro
         std::iter::once(file).chain(translations).collect()
     };
     run(roots, steps)
+}
+
+/// The fields to write to a model's content file in one language, as
+/// Kirby's `saveTranslation` builds them: the language's current content
+/// (a secondary language sees the default content under its own), then
+/// `changes` (a `None` value deletes the field). A secondary language's file
+/// never holds the untranslatable fields nor the `uuid`, which belong to the
+/// default language.
+pub fn translation_fields(
+    default: Option<&Fields>,
+    own: Option<&Fields>,
+    changes: &[(String, Option<String>)],
+    untranslatable: &[&str],
+    is_default: bool,
+) -> Fields {
+    let mut fields = if is_default {
+        own.cloned().unwrap_or_default()
+    } else {
+        default.cloned().unwrap_or_default()
+    };
+    if !is_default {
+        for (key, value) in own
+            .map(|f| f.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            fields.set(key, value.to_owned());
+        }
+    }
+    for (key, value) in changes {
+        match value {
+            Some(value) => fields.set(key, value.clone()),
+            None => fields.remove(key),
+        }
+    }
+    if !is_default {
+        for key in untranslatable.iter().copied().chain(["uuid"]) {
+            fields.remove(key);
+        }
+    }
+    fields
 }
 
 #[cfg(test)]

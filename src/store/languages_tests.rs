@@ -223,3 +223,47 @@ fn renames_never_overwrite() {
         "Title: Site"
     );
 }
+
+fn fields(pairs: &[(&str, &str)]) -> Fields {
+    Fields(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_secondary_translation_holds_only_translatable_fields() {
+    let default = fields(&[
+        ("title", "Home"),
+        ("headline", "Welcome"),
+        ("date", "2024-01-01"),
+        ("uuid", "abc"),
+    ]);
+    let own = fields(&[("title", "Startseite"), ("headline", "")]);
+    let changes = [("subheadline".to_owned(), Some("Ein Beispiel".to_owned()))];
+    let written = translation_fields(Some(&default), Some(&own), &changes, &["date"], false);
+    assert_eq!(
+        written,
+        fields(&[
+            ("title", "Startseite"),
+            ("headline", ""),
+            ("subheadline", "Ein Beispiel")
+        ])
+    );
+}
+
+#[test]
+fn the_default_translation_keeps_everything() {
+    let own = fields(&[("title", "Home"), ("uuid", "abc"), ("old", "x")]);
+    let changes = [
+        ("headline".to_owned(), Some("Hello".to_owned())),
+        ("old".to_owned(), None),
+    ];
+    let written = translation_fields(Some(&own), Some(&own), &changes, &["uuid"], true);
+    assert_eq!(
+        written,
+        fields(&[("title", "Home"), ("uuid", "abc"), ("headline", "Hello")])
+    );
+}

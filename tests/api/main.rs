@@ -2,4 +2,6 @@
 //! `tests/fixtures/site`. One module per area of the API.
 
 mod common;
+mod languages;
+mod locks;
 mod read;

@@ -136,6 +136,37 @@ pub fn delete(call: &mut Call) -> ApiResult<Reply> {
     Ok(Reply::Ok)
 }
 
+/// The content language a write goes to (api.md §1.5): the `language`
+/// query parameter, else the `X-Language` header, else the default. On a
+/// multi-language site an unknown code is refused before anything is
+/// written; a single-language site ignores the hint (`None`).
+pub fn write_language(call: &Call) -> ApiResult<Option<Language>> {
+    if !call.app.config.languages || call.site.languages.is_empty() {
+        return Ok(None);
+    }
+    let header = call.headers.get("x-language").and_then(|v| v.to_str().ok());
+    let requested = call
+        .query
+        .get("language")
+        .or(header)
+        .filter(|code| !code.is_empty());
+    let Some(code) = requested else {
+        return Ok(call.site.default_language().cloned());
+    };
+    match call
+        .site
+        .languages
+        .iter()
+        .find(|l| l.code == code.to_lowercase())
+    {
+        Some(language) => Ok(Some(language.clone())),
+        None => Err(ApiError::message(
+            Class::InvalidArgument,
+            format!("Invalid language: {code}"),
+        )),
+    }
+}
+
 /// The language the route names; codes match case-insensitively.
 fn find(call: &Call) -> Option<Language> {
     let code = call.arg(0).to_lowercase();
