@@ -20,6 +20,9 @@ use crate::store::languages::{
 };
 use crate::store::scan::Roots;
 
+#[path = "languages_content.rs"]
+pub mod content;
+
 /// Kirby's generic slug length, used for language codes.
 const CODE_MAX_CHARS: usize = 128;
 
