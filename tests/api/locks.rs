@@ -212,3 +212,22 @@ async fn unknown_models_are_reported_like_kirby() {
     let reply = site.client().get_anonymous("/api/site/lock").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn without_locking_there_are_no_locks() {
+    let site = TestSite::with_config(&format!(
+        "'api' => ['csrf' => '{}'],\n'content' => ['locking' => false],",
+        crate::common::CSRF
+    ));
+    let mut admin = logged_in(&site, ADMIN).await;
+    assert_eq!(
+        admin.get("/api/site/lock").await.json(),
+        json!({"lock": false})
+    );
+    let reply = admin.json("PATCH", "/api/site/lock", json!({})).await;
+    assert_eq!(
+        reply.json(),
+        json!({"status": "error", "message": "not found", "code": 404})
+    );
+    assert_eq!(lock_file(&site, "content"), None);
+}

@@ -17,6 +17,7 @@ use super::super::models::file::{self, Owner};
 use super::super::reply::Reply;
 use super::find_page;
 use super::users::find_user;
+use crate::format::php::PhpValue;
 use crate::store::locks::{self, Held, LockEntry, LockFile, lock_path};
 
 /// Where a model's lock lives: the folder of its `.lock` file and its key.
@@ -27,6 +28,9 @@ struct Target {
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     let target = target(call)?;
+    if !locking_enabled(call) {
+        return Ok(Reply::Raw(json!({"lock": false})));
+    }
     let entry = locks::read(&lock_path(&target.dir)).get(&target.key);
     let data = held_by_other(call, &entry);
     let me = my_id(call);
@@ -115,6 +119,10 @@ fn change(
     target: &Target,
     edit: impl FnOnce(&mut LockEntry) -> ApiResult<()>,
 ) -> ApiResult<Reply> {
+    // Without locking a model has no lock object, and Kirby answers `null`.
+    if !locking_enabled(call) {
+        return Ok(Reply::NotFound);
+    }
     let path = lock_path(&target.dir);
     call.app.store.write(|_| {
         let mut file: LockFile = locks::read(&path);
@@ -129,6 +137,20 @@ fn change(
         }
         Ok(Reply::Ok)
     })
+}
+
+/// The `content.locking` option (on unless set to `false`).
+fn locking_enabled(call: &Call) -> bool {
+    let content = call
+        .app
+        .config
+        .raw
+        .as_array()
+        .and_then(|config| config.get("content"));
+    let locking = content
+        .and_then(PhpValue::as_array)
+        .and_then(|content| content.get("locking"));
+    locking != Some(&PhpValue::Bool(false))
 }
 
 fn my_id(call: &Call) -> String {
