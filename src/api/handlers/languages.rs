@@ -74,6 +74,9 @@ pub fn create(call: &mut Call) -> ApiResult<Reply> {
                 .status(400),
         );
     }
+    // FIXME: a new default language and the demotion of the old one are two
+    // journal runs, so a crash between them can leave two defaults (Kirby
+    // then uses the first one by code, as Folio does).
     let demoted = if spec.default && !first {
         demote_default(call)
     } else {
