@@ -244,6 +244,27 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "error.page.duplicate.permission",
         "You are not allowed to duplicate \"{slug}\"",
     ),
+    (
+        "error.language.code",
+        "Please enter a valid code for the language",
+    ),
+    (
+        "error.language.create.permission",
+        "You are not allowed to create a language",
+    ),
+    (
+        "error.language.delete.permission",
+        "You are not allowed to delete the language",
+    ),
+    ("error.language.duplicate", "The language already exists"),
+    (
+        "error.language.name",
+        "Please enter a valid name for the language",
+    ),
+    (
+        "error.language.update.permission",
+        "You are not allowed to update the language",
+    ),
     ("error.page.notFound", "The page \"{slug}\" cannot be found"),
     (
         "error.page.slug.invalid",

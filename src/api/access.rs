@@ -213,3 +213,9 @@ fn options(actions: &[&str], can: impl Fn(&str) -> bool) -> Value {
             .collect::<Map<_, _>>(),
     )
 }
+
+/// Languages have no blueprint: the role's `languages.*` permission alone
+/// decides create, update and delete (permissions.md §5).
+pub fn language_can(call: &Call, action: &str) -> bool {
+    decide(&call.actor.role, "languages", action, true, None)
+}

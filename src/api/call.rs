@@ -121,7 +121,9 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
     let now = unix_now();
     let method = effective_method(&incoming.method, incoming.header("x-http-method-override"));
     let is_https = is_https(app, &incoming);
-    let Some((route, args)) = routes::find(&incoming.path, &method) else {
+    let Some((route, args)) =
+        routes::find_registered(&incoming.path, &method, app.config.languages)
+    else {
         let error = ApiError::no_route(&incoming.path, &method);
         let session = SessionState::from_cookie_header(app, None, is_https, now);
         return finish(

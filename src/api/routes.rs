@@ -20,6 +20,8 @@ pub struct Route {
     pub pattern: &'static str,
     pub auth: bool,
     pub handler: Option<Handler>,
+    /// Registered only when the `languages` option is on (api.md §4.11).
+    pub languages_only: bool,
     regex: Regex,
     /// The compiled pattern as Kirby shows it in debug error bodies.
     pub shown: String,
@@ -61,6 +63,7 @@ fn route(
         pattern,
         auth,
         handler,
+        languages_only: false,
         regex,
         shown: compile(pattern, ANY_SHOWN),
     }
@@ -151,11 +154,11 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
     };
     table.extend(file_routes());
     table.extend(routes! {
-        "GET" "(:all)/lock" true None;
-        "PATCH" "(:all)/lock" true None;
-        "DELETE" "(:all)/lock" true None;
-        "PATCH" "(:all)/unlock" true None;
-        "DELETE" "(:all)/unlock" true None;
+        "GET" "(:all)/lock" true Some(locks::read);
+        "PATCH" "(:all)/lock" true Some(locks::create);
+        "DELETE" "(:all)/lock" true Some(locks::remove);
+        "PATCH" "(:all)/unlock" true Some(locks::unlock);
+        "DELETE" "(:all)/unlock" true Some(locks::resolve);
 
         "GET" "system" false Some(system::read);
         "PATCH" "system/method-test" true Some(system::method_test);
@@ -165,6 +168,21 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
         "GET" "translations" false Some(translations::list);
         "GET" "translations/(:any)" false Some(translations::read);
     });
+    // Kirby appends the language routes last, and only with the option on.
+    table.extend(
+        routes! {
+            "GET" "languages" true Some(languages::list);
+            "POST" "languages" true Some(languages::create);
+            "GET" "languages/(:any)" true Some(languages::read);
+            "PATCH" "languages/(:any)" true Some(languages::update);
+            "DELETE" "languages/(:any)" true Some(languages::delete);
+        }
+        .into_iter()
+        .map(|route| Route {
+            languages_only: true,
+            ..route
+        }),
+    );
     table
 });
 
@@ -221,6 +239,7 @@ fn file_routes() -> Vec<Route> {
                 pattern: "files",
                 auth: true,
                 handler,
+                languages_only: false,
                 regex: compiled,
                 shown,
             }
@@ -228,9 +247,21 @@ fn file_routes() -> Vec<Route> {
         .collect()
 }
 
-/// The first route that matches `path` and `method`, with its captures.
+/// The first route that matches `path` and `method`, with its captures,
+/// among all routes (as on a site with every option on).
 pub fn find(path: &str, method: &str) -> Option<(&'static Route, Vec<String>)> {
-    TABLE.iter().filter(|r| r.allows(method)).find_map(|route| {
+    find_registered(path, method, true)
+}
+
+/// The first match among the routes the site registers: the language
+/// routes only exist when `languages` is on.
+pub fn find_registered(
+    path: &str,
+    method: &str,
+    languages: bool,
+) -> Option<(&'static Route, Vec<String>)> {
+    let registered = TABLE.iter().filter(|r| languages || !r.languages_only);
+    registered.filter(|r| r.allows(method)).find_map(|route| {
         let captures = route.regex.captures(path)?;
         let args = captures
             .iter()
@@ -267,6 +298,18 @@ mod tests {
         assert_eq!(args, ["pages/about/", "team.jpg"]);
         let (_, args) = find("site/files", "GET").unwrap();
         assert_eq!(args, ["site"]);
+    }
+
+    #[test]
+    fn language_routes_need_the_option() {
+        let (route, args) = find_registered("languages/de", "PATCH", true).unwrap();
+        assert_eq!(
+            (route.pattern, args),
+            ("languages/(:any)", vec!["de".to_owned()])
+        );
+        assert!(find_registered("languages/de", "PATCH", false).is_none());
+        assert!(find_registered("languages", "GET", false).is_none());
+        assert!(find_registered("site", "GET", false).is_some());
     }
 
     #[test]

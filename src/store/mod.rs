@@ -11,6 +11,8 @@ pub mod accounts;
 pub mod content;
 pub mod files;
 pub mod fsio;
+pub mod languages;
+pub mod locks;
 pub mod media;
 pub mod model;
 pub mod natural;
@@ -41,6 +43,7 @@ impl Store {
     pub fn open(root: &Path, languages: bool) -> Arc<Store> {
         let roots = Roots::for_site(root);
         let cache = ParseCache::default();
+        languages::recover(&roots);
         let site = scan::scan(&roots, languages, &cache);
         for problem in &site.problems {
             tracing::warn!(path = %problem.path.display(), line = ?problem.line, "skipping file: {}", problem.message);

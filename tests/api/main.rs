@@ -5,6 +5,8 @@ mod auth;
 mod blueprints;
 mod common;
 mod files;
+mod languages;
+mod locks;
 mod pages;
 mod read;
 mod store;

@@ -321,7 +321,7 @@ async fn sixteen_concurrent_updates_lose_nothing() {
         .headers
         .get_all("set-cookie")
         .iter()
-        .last()
+        .next_back()
         .unwrap()
         .to_str()
         .unwrap();

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod blueprints;
 pub mod file_writes;
 pub mod files;
+pub mod languages;
+pub mod locks;
 pub mod page_writes;
 pub mod pages;
 pub mod roles;

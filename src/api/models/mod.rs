@@ -4,6 +4,7 @@
 pub mod blueprint;
 pub mod content;
 pub mod file;
+pub mod language;
 pub mod page;
 pub mod role;
 pub mod site;

@@ -75,15 +75,12 @@ pub fn title(call: &Call) -> String {
 /// The site URL in the current language: the origin, plus the language's
 /// URL prefix on a multi-language site.
 pub fn base_url(call: &Call) -> String {
-    let prefix = match &call.language {
-        // A language without a `url` lives under `/<code>`, the default one at the root.
-        Some(lang) => match lang.url.as_deref() {
-            Some(url) if !url.trim_matches('/').is_empty() => format!("/{}", url.trim_matches('/')),
-            Some(_) => String::new(),
-            None if lang.default => String::new(),
-            None => format!("/{}", lang.code),
-        },
-        None => String::new(),
-    };
+    let prefix = call
+        .language
+        .as_ref()
+        .map(super::language::url_path)
+        .filter(|u| !u.is_empty() && u != "/")
+        .map(|u| format!("/{}", u.trim_matches('/')))
+        .unwrap_or_default();
     format!("{}{prefix}", call.origin)
 }

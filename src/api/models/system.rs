@@ -126,7 +126,7 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
             json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }})
         }
         "multilang" => json!(call.app.config.languages),
-        "languages" => languages(call),
+        "languages" => languages(call)?,
         "defaultLanguage" => json!(
             call.site
                 .default_language()
@@ -187,14 +187,15 @@ fn requirements(call: &Call) -> Map<String, Value> {
         .collect()
 }
 
-fn languages(call: &Call) -> Value {
-    let list: Vec<Value> = call
+fn languages(call: &Call) -> ApiResult<Value> {
+    let selection = super::language::VIEWS.default_selection();
+    let list: ApiResult<Vec<Value>> = call
         .site
         .languages
         .iter()
-        .map(|l| json!({"code": l.code, "default": l.default, "direction": l.direction, "name": l.name, "rules": l.rules, "url": l.url}))
+        .map(|l| super::language::render(call, l, &selection))
         .collect();
-    Value::Array(list)
+    Ok(Value::Array(list?))
 }
 
 fn locales(call: &Call) -> Value {

@@ -1,0 +1,266 @@
+//! Writing a model's content in the request's language, for every handler
+//! that changes content fields (PATCH of the site, a page, a file, a user;
+//! a title change).
+//!
+//! Kirby writes the whole translation: on a multi-language site the file of
+//! the request language (`<name>.<code>.txt`), holding the default content
+//! laid under the language's own, the changes on top, and, in a secondary
+//! language, without the untranslatable fields and the `uuid`
+//! ([`translation_fields`]). An unknown language is refused first
+//! ([`write_language`]), so nothing is written.
+
+use std::path::PathBuf;
+
+use super::super::super::call::Call;
+use super::super::super::error::{ApiError, ApiResult};
+use super::write_language;
+use crate::app::App;
+use crate::blueprint::Blueprint;
+use crate::format::txt::Fields;
+use crate::store::PageRef;
+use crate::store::content::{content_path, write_fields};
+use crate::store::languages::translation_fields;
+use crate::store::model::{Site, Translated, fields_for};
+
+/// A model whose content is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContentModel {
+    Site,
+    Page(PageRef),
+    /// A file of a page (`Some`) or of the site (`None`), by file name.
+    PageFile(Option<PageRef>, String),
+    User(String),
+}
+
+/// Writes `changes` (a `None` value removes the field) to the model's
+/// content file in the request language and reloads the site. Returns the
+/// fields as written, which is what Kirby's answer shows.
+pub fn write_content(
+    call: &mut Call,
+    model: &ContentModel,
+    changes: &[(String, Option<String>)],
+) -> ApiResult<Fields> {
+    let language = write_language(call)?;
+    let code = language.as_ref().map(|l| l.code.clone());
+    let app = call.app;
+    // The content is read inside the write lock, so a write that landed
+    // just before this one is merged, not overwritten.
+    let written = app.store.write(|site| {
+        let (dir, name, translated, untranslatable) = locate(app, site, model)?;
+        let default_code = site
+            .default_language()
+            .map(|l| l.code.clone())
+            .unwrap_or_default();
+        let own_code = code.clone().unwrap_or_default();
+        let untranslatable: Vec<&str> = untranslatable.iter().map(String::as_str).collect();
+        let fields = translation_fields(
+            translated.get(&default_code).map(|f| &**f),
+            translated.get(&own_code).map(|f| &**f),
+            changes,
+            &untranslatable,
+            own_code == default_code,
+        );
+        let path = content_path(&dir, &name, code.as_deref());
+        write_fields(&path, &fields)
+            .map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
+        Ok(fields)
+    });
+    call.site = app.store.site();
+    written
+}
+
+/// The folder, content file name, current content and untranslatable
+/// field names of a model.
+fn locate(
+    app: &App,
+    site: &Site,
+    model: &ContentModel,
+) -> ApiResult<(PathBuf, String, Translated, Vec<String>)> {
+    let blueprints = &app.blueprints;
+    let gone = || ApiError::internal("the model changed while it was being written");
+    let (dir, name, translated, blueprint): (PathBuf, String, Translated, &Blueprint) = match model
+    {
+        ContentModel::Site => (
+            app.store.content_dir().to_owned(),
+            "site".into(),
+            site.content.clone(),
+            blueprints.site(),
+        ),
+        ContentModel::Page(page) => {
+            let p = site.pages.get(*page).ok_or_else(gone)?;
+            (
+                p.dir.clone(),
+                p.template.clone(),
+                p.content.clone(),
+                blueprints.page(&p.template),
+            )
+        }
+        ContentModel::PageFile(page, filename) => {
+            let files = match page {
+                Some(page) => &site.pages.get(*page).ok_or_else(gone)?.files,
+                None => &site.files,
+            };
+            let file = files
+                .iter()
+                .find(|f| f.filename == *filename)
+                .ok_or_else(|| ApiError::file_not_found(filename))?;
+            let dir = file.path.parent().map(PathBuf::from).unwrap_or_default();
+            let meta = fields_for(&file.meta, site.default_language(), site.default_language());
+            let template = meta.get("template").filter(|t| !t.is_empty());
+            (
+                dir,
+                file.filename.clone(),
+                file.meta.clone(),
+                blueprints.file(template),
+            )
+        }
+        ContentModel::User(id) => {
+            let user = site.user(id).ok_or_else(|| ApiError::user_not_found(id))?;
+            (
+                user.dir.clone(),
+                "user".into(),
+                user.content.clone(),
+                blueprints.user(&user.role),
+            )
+        }
+    };
+    let untranslatable = blueprint
+        .fields
+        .iter()
+        .filter(|f| !f.translate)
+        .map(|f| f.name.clone())
+        .collect();
+    Ok((dir, name, translated, untranslatable))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use axum::http::HeaderMap;
+
+    use super::*;
+    use crate::api::call::Actor;
+    use crate::api::request::{Body, Query};
+    use crate::auth::flow::SessionState;
+
+    const LANGUAGE: &str =
+        "<?php\n\nreturn ['code' => 'CODE', 'default' => DEFAULT, 'name' => 'CODE'];";
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// An English + German site whose `note` blueprint keeps `date` untranslated.
+    fn site() -> (tempfile::TempDir, Arc<App>) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            &root.join("site/config/config.php"),
+            "<?php\n\nreturn ['languages' => true];",
+        );
+        write(
+            &root.join("site/languages/en.php"),
+            &LANGUAGE.replace("CODE", "en").replace("DEFAULT", "true"),
+        );
+        write(
+            &root.join("site/languages/de.php"),
+            &LANGUAGE.replace("CODE", "de").replace("DEFAULT", "false"),
+        );
+        write(
+            &root.join("site/blueprints/pages/note.yml"),
+            "fields:\n  text: textarea\n  date:\n    type: date\n    translate: false\n",
+        );
+        write(
+            &root.join("content/note/note.en.txt"),
+            "Title: Note\n\n----\n\nDate: 2024-01-01\n\n----\n\nUuid: abc",
+        );
+        let app = App::open(root).unwrap();
+        (dir, app)
+    }
+
+    fn call<'a>(app: &'a App, query: &str, header: Option<&str>) -> Call<'a> {
+        let mut headers = HeaderMap::new();
+        if let Some(code) = header {
+            headers.insert("x-language", code.parse().unwrap());
+        }
+        Call {
+            app,
+            site: app.store.site(),
+            method: "PATCH".into(),
+            args: Vec::new(),
+            query: Query(crate::api::request::parse_query(query)),
+            body: Body::Empty,
+            raw_body: Default::default(),
+            actor: Actor::anonymous(),
+            session: SessionState::from_cookie_header(app, None, false, 0),
+            language: None,
+            origin: "http://localhost".into(),
+            is_https: false,
+            now: 0,
+            peer: None,
+            headers,
+        }
+    }
+
+    fn change(key: &str, value: &str) -> Vec<(String, Option<String>)> {
+        vec![(key.to_owned(), Some(value.to_owned()))]
+    }
+
+    #[test]
+    fn a_secondary_language_gets_its_own_file_without_untranslatable_fields() {
+        let (dir, app) = site();
+        let mut call = call(&app, "", Some("DE"));
+        let page = ContentModel::Page(call.site.page_ref("note").unwrap());
+        write_content(&mut call, &page, &change("text", "Hallo")).unwrap();
+        let german = std::fs::read_to_string(dir.path().join("content/note/note.de.txt")).unwrap();
+        assert_eq!(german, "Title: Note\n\n----\n\nText: Hallo");
+        let english = std::fs::read_to_string(dir.path().join("content/note/note.en.txt")).unwrap();
+        assert_eq!(
+            english,
+            "Title: Note\n\n----\n\nDate: 2024-01-01\n\n----\n\nUuid: abc"
+        );
+        assert_eq!(
+            call.site.page("note").unwrap().content["de"].get("text"),
+            Some("Hallo")
+        );
+    }
+
+    #[test]
+    fn the_default_language_keeps_every_field() {
+        let (dir, app) = site();
+        let mut call = call(&app, "language=en", Some("de"));
+        let page = ContentModel::Page(call.site.page_ref("note").unwrap());
+        write_content(&mut call, &page, &change("date", "2025-02-02")).unwrap();
+        let english = std::fs::read_to_string(dir.path().join("content/note/note.en.txt")).unwrap();
+        assert_eq!(
+            english,
+            "Title: Note\n\n----\n\nDate: 2025-02-02\n\n----\n\nUuid: abc"
+        );
+        assert!(!dir.path().join("content/note/note.de.txt").exists());
+    }
+
+    #[test]
+    fn an_unknown_language_writes_nothing() {
+        let (dir, app) = site();
+        let mut call = call(&app, "language=xx", None);
+        let error =
+            write_content(&mut call, &ContentModel::Site, &change("title", "X")).unwrap_err();
+        let ctx = crate::api::error::ErrorContext {
+            translations: &app.translations,
+            language: "en",
+            debug: false,
+            route: None,
+        };
+        let (status, body) = error.to_body(&ctx);
+        assert_eq!(
+            (status, body["message"].as_str()),
+            (400, Some("Invalid language: xx"))
+        );
+        assert_eq!(body["key"], "error.invalidArgument");
+        assert!(!dir.path().join("content/site.en.txt").exists());
+        assert!(!dir.path().join("content/site.xx.txt").exists());
+    }
+}
