@@ -70,6 +70,9 @@ impl Entry {
 }
 
 /// The verified-credentials cache; one per process, shared by all requests.
+// FIXME: concurrent first requests with the same credentials each run bcrypt
+// (there is no single-flight), so a client opening many connections at once
+// pays one verify per connection before the first one is remembered.
 pub struct BasicCache {
     secret: [u8; 32],
     lifetime: Duration,
