@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::auth::basic_cache::BasicCache;
 use crate::auth::csrf::CsrfSecret;
 use crate::auth::session::FileSessionStore;
 use crate::blueprint::Blueprints;
@@ -23,6 +24,9 @@ pub struct App {
     pub translations: Translations,
     pub sessions: FileSessionStore,
     pub csrf_secret: CsrfSecret,
+    /// Basic-auth credentials verified recently, so Basic auth does not cost
+    /// a bcrypt verify on every request.
+    pub basic_cache: BasicCache,
     /// Blueprint files that could not be read.
     pub blueprint_problems: Vec<Problem>,
 }
@@ -62,6 +66,7 @@ impl App {
                     sessions_dir.display()
                 )
             })?,
+            basic_cache: BasicCache::default(),
             root,
             config,
             store,

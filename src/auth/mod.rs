@@ -6,6 +6,7 @@
 //! them into "who is asking" is built on top of these pieces.
 
 pub mod basic;
+pub mod basic_cache;
 pub mod cookie;
 pub mod csrf;
 pub mod password;
@@ -13,6 +14,7 @@ pub mod phpser;
 pub mod session;
 
 pub use basic::{AuthHeader, normalize_email, parse_authorization};
+pub use basic_cache::BasicCache;
 pub use csrf::{CsrfPolicy, CsrfSecret};
 pub use password::{Htpasswd, PasswordError, PasswordRule};
 pub use session::{
