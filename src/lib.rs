@@ -13,6 +13,5 @@ pub mod format;
 pub mod i18n;
 pub mod perm;
 pub mod serve;
-pub mod slug;
 pub mod store;
 pub mod web;

@@ -7,6 +7,7 @@
 //! `txt` for content files, `php` for the PHP array subset, `slug` for the
 //! slug rule both of them (and page slugs) rely on.
 
+pub mod ascii;
 pub mod php;
 pub mod slug;
 pub mod txt;

@@ -136,7 +136,7 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
         "kirbytext" => json!(true),
         "slugs" => json!([]),
         "locales" => locales(call),
-        "ascii" => crate::slug::ascii_table(),
+        "ascii" => crate::format::ascii::table_json(),
         _ => return Ok(None),
     };
     Ok(Some(value))

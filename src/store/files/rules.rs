@@ -2,7 +2,7 @@
 //! and the extensions and contents it refuses (PHP, HTML, Apache config,
 //! content files, SVGs with scripts).
 
-use crate::slug::to_ascii;
+use crate::format::ascii::to_ascii;
 
 /// Why an upload is refused, with the data of Kirby's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub fn safe_name(raw: &str) -> String {
 }
 
 fn slug_with(text: &str, extra: &str) -> String {
-    let ascii = to_ascii(text.trim(), &[]).to_lowercase();
+    let ascii = to_ascii(text.trim()).to_lowercase();
     let mut out = String::with_capacity(ascii.len());
     for ch in ascii.chars() {
         if ch.is_ascii_alphanumeric() || (extra.contains(ch) && ch != '-') {
