@@ -127,7 +127,6 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         let error = ApiError::no_route(&incoming.path, &method);
         let session = SessionState::from_cookie_header(app, None, is_https, now);
         return finish(
-            app,
             &incoming,
             error_reply(app, &error, None, &app.config.panel.language),
             session,
@@ -165,7 +164,6 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
     call.session.maybe_collect_garbage(app, now);
     let user = call.actor.user.as_ref().map(|u| u.id.clone());
     finish(
-        app,
         &incoming,
         rendered,
         call.session,
@@ -236,7 +234,6 @@ fn error_reply(
 }
 
 fn finish(
-    app: &App,
     incoming: &Incoming,
     (status, body): (u16, String),
     session: SessionState,
@@ -258,7 +255,6 @@ fn finish(
     } else {
         body
     };
-    let _ = app;
     Done {
         status,
         headers,

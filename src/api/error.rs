@@ -143,6 +143,12 @@ impl ApiError {
         self
     }
 
+    /// The message to show instead of the key's translation.
+    pub fn with_fallback(mut self, message: String) -> ApiError {
+        self.fallback = Some(message);
+        self
+    }
+
     pub fn status(mut self, status: u16) -> ApiError {
         self.status = status;
         self

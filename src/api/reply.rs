@@ -77,13 +77,6 @@ pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)
     ))
 }
 
-impl ApiError {
-    fn with_fallback(mut self, message: String) -> ApiError {
-        self.fallback = Some(message);
-        self
-    }
-}
-
 /// Status and body text of a successful reply.
 pub fn render(_call: &Call, reply: Reply) -> (u16, String) {
     let (status, body) = match reply {

@@ -122,15 +122,7 @@ fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Optio
             .unwrap_or(Value::Null),
         "content" => content::page(call, page),
         "options" => page_options(call, page),
-        "parent" => nested(
-            call,
-            p.parent,
-            &if *pick == Pick::Default {
-                Pick::Default
-            } else {
-                pick.clone()
-            },
-        )?,
+        "parent" => nested(call, p.parent, pick)?,
         "parents" => list(call, call.site.parents(page).into_iter().rev(), pick)?,
         "children" => list(call, p.children.clone(), pick)?,
         "drafts" => list(call, p.drafts.clone(), pick)?,
