@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use bytes::Bytes;
 
 use super::error::{ApiError, ApiResult, Class, ErrorContext};
-use super::reply;
+use super::reply::{self, Reply};
 use super::request::{Body, Query, effective_method, parse_query};
 use super::routes::{self, Route};
 use crate::app::App;
@@ -153,7 +153,7 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
     };
     call.language = pick_language(&call, &incoming);
     let outcome = authenticate(&mut call, route, &incoming).and_then(|()| match route.handler {
-        Some(handler) => handler(&mut call),
+        Some(handler) => run_handler(&mut call, handler),
         None => Err(ApiError::no_route(&incoming.path, &call.method)),
     });
     let language = call.ui_language();
@@ -170,6 +170,27 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         Some(route.pattern.to_owned()),
         user,
     )
+}
+
+/// How often a write planned on a stale snapshot is planned again before
+/// the client is told to retry.
+const STALE_RETRIES: usize = 5;
+
+/// Runs the handler; a write that lost a race with another write is planned
+/// again on the fresh snapshot (optimistic concurrency: handlers change
+/// nothing before their single commit).
+fn run_handler(call: &mut Call, handler: super::handlers::Handler) -> ApiResult<Reply> {
+    let mut outcome = handler(call);
+    for _ in 0..STALE_RETRIES {
+        match &outcome {
+            Err(error) if error.stale => {
+                call.site = call.app.store.site();
+                outcome = handler(call);
+            }
+            _ => break,
+        }
+    }
+    outcome
 }
 
 fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResult<()> {

@@ -96,6 +96,9 @@ pub struct ApiError {
     pub data: Vec<(&'static str, String)>,
     pub status: u16,
     pub details: Value,
+    /// The change was planned on a snapshot that went stale before it could
+    /// be written; the call runs the handler again on the fresh snapshot.
+    pub stale: bool,
 }
 
 /// What rendering an error needs to know about the request.
@@ -118,6 +121,16 @@ impl ApiError {
             data: Vec::new(),
             status: class.default_status(),
             details: Value::Array(Vec::new()),
+            stale: false,
+        }
+    }
+
+    /// A concurrent write changed the folder under this request's plan.
+    pub fn stale() -> ApiError {
+        let message = "The content changed while this request ran; please try again";
+        ApiError {
+            stale: true,
+            ..ApiError::message(Class::Logic, message).status(409)
         }
     }
 

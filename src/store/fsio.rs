@@ -10,14 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// file at once must not share (and truncate) one temp file.
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
+/// Replaces `path` with `bytes`. The folder must exist: a write never
+/// recreates a folder that a concurrent rename or a hand edit just removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("path has no parent folder"))?;
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-    let temp = dir.join(format!(".{name}.folio-{}-{serial}.tmp", std::process::id()));
+    // A short temp name, so that a target name near the file-system limit
+    // still has a temp file that fits.
+    let temp = dir.join(format!(".folio-{}-{serial}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
@@ -34,6 +36,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// [`write_atomic`] into a folder that may not exist yet (the first
+/// language file, a journal): the folder is created first.
+pub fn write_atomic_in_new_dir(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_atomic(path, bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,7 +53,11 @@ mod tests {
     fn replaces_the_file_and_leaves_no_temp() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b.txt");
-        write_atomic(&path, b"one").unwrap();
+        assert!(
+            write_atomic(&path, b"one").is_err(),
+            "a missing folder is not created"
+        );
+        write_atomic_in_new_dir(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(

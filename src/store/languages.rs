@@ -22,7 +22,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::content::content_path;
-use super::fsio::write_atomic;
+use super::fsio::write_atomic_in_new_dir;
 use super::model::Site;
 use super::scan::Roots;
 use crate::format::php::{self, PhpArray, PhpKey, PhpValue};
@@ -175,7 +175,7 @@ impl Step {
             // A target that exists already is never overwritten: both stay.
             Step::Rename { from, to } if from.exists() && !to.exists() => std::fs::rename(from, to),
             Step::Rename { .. } => Ok(()),
-            Step::Write { path, text, .. } => write_atomic(path, text.as_bytes()),
+            Step::Write { path, text, .. } => write_atomic_in_new_dir(path, text.as_bytes()),
             Step::Remove { path } => remove_if_there(path),
         }
     }
@@ -188,7 +188,7 @@ impl Step {
                 path,
                 previous: Some(text),
                 ..
-            } => write_atomic(path, text.as_bytes()),
+            } => write_atomic_in_new_dir(path, text.as_bytes()),
             Step::Write {
                 path,
                 previous: None,
@@ -214,7 +214,7 @@ fn journal_path(roots: &Roots) -> PathBuf {
 fn run(roots: &Roots, steps: Vec<Step>) -> Result<(), LanguageError> {
     recover(roots);
     let journal = journal_path(roots);
-    write_atomic(&journal, &serde_json::to_vec(&steps)?)?;
+    write_atomic_in_new_dir(&journal, &serde_json::to_vec(&steps)?)?;
     for (at, step) in steps.iter().enumerate() {
         if let Err(error) = step.apply() {
             let done = steps.get(..at).unwrap_or_default();

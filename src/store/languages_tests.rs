@@ -196,7 +196,11 @@ fn recover_finishes_an_interrupted_change() {
     let site = scan(&roots, false, &ParseCache::default());
     let mut steps = conversion(&site, &roots, None, Some("en"));
     steps.push(write_step(&roots, &spec("en", true)));
-    write_atomic(&journal_path(&roots), &serde_json::to_vec(&steps).unwrap()).unwrap();
+    crate::store::fsio::write_atomic_in_new_dir(
+        &journal_path(&roots),
+        &serde_json::to_vec(&steps).unwrap(),
+    )
+    .unwrap();
     // The crash came after the first two renames.
     steps.iter().take(2).for_each(|s| s.apply().unwrap());
     recover(&roots);

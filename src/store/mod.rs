@@ -28,6 +28,10 @@ use parking_lot::{Mutex, RwLock};
 pub use model::{File, Language, Page, PageRef, Problem, Site, Status, User};
 use scan::{ParseCache, Roots};
 
+/// A write was planned on a snapshot that is no longer current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale;
+
 pub struct Store {
     root: PathBuf,
     roots: Roots,
@@ -81,9 +85,13 @@ impl Store {
         self.rescan_locked();
     }
 
+    /// Publishes a new snapshot only when the folder changed, so that a
+    /// snapshot a request holds stays current until something really changes.
     fn rescan_locked(&self) {
         let site = scan::scan(&self.roots, self.languages, &self.cache);
-        *self.current.write() = Arc::new(site);
+        if site.fingerprint != self.current.read().fingerprint {
+            *self.current.write() = Arc::new(site);
+        }
     }
 
     /// Runs `change` with writes serialised, then rescans so the index shows it.
@@ -93,6 +101,25 @@ impl Store {
         let result = change(&site);
         self.rescan_locked();
         result
+    }
+
+    /// Like [`Store::write`], but only if the folder is still as it was in
+    /// `seen`, the snapshot the caller based its change on. A write planned
+    /// on an older snapshot (a concurrent request renamed the folder in the
+    /// meantime) is refused with [`Stale`] and must be planned again.
+    pub fn write_if_current<T>(
+        &self,
+        seen: &Arc<Site>,
+        change: impl FnOnce(&Site) -> T,
+    ) -> Result<T, Stale> {
+        let _guard = self.writer.lock();
+        let site = self.current.read().clone();
+        if !Arc::ptr_eq(&site, seen) {
+            return Err(Stale);
+        }
+        let result = change(&site);
+        self.rescan_locked();
+        Ok(result)
     }
 
     /// Starts the background rescan. It runs until the process ends.

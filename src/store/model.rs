@@ -134,6 +134,9 @@ pub struct Site {
     pub users: Vec<User>,
     pub languages: Vec<Language>,
     pub problems: Vec<Problem>,
+    /// What the scan saw of the folder (paths, sizes, stamps), to tell an
+    /// unchanged folder from a changed one without comparing snapshots.
+    pub fingerprint: u64,
 }
 
 impl Site {

@@ -106,7 +106,7 @@ struct Entry {
     stamp: Stamp,
 }
 
-fn list_dir(dir: &Path) -> Vec<Entry> {
+fn list_dir(dir: &Path, print: &mut Fingerprint) -> Vec<Entry> {
     let Ok(read) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -131,7 +131,28 @@ fn list_dir(dir: &Path) -> Vec<Entry> {
         })
         .collect();
     entries.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+    for entry in &entries {
+        print.add(entry);
+    }
     entries
+}
+
+/// A summary of every listed entry's path, size and stamp: two scans with
+/// the same fingerprint saw the same folder, so the old snapshot still holds.
+#[derive(Default)]
+pub struct Fingerprint(std::collections::hash_map::DefaultHasher);
+
+impl Fingerprint {
+    fn add(&mut self, entry: &Entry) {
+        use std::hash::Hash;
+        entry.path.hash(&mut self.0);
+        entry.size.hash(&mut self.0);
+        entry.stamp.hash(&mut self.0);
+    }
+
+    pub fn finish(&self) -> u64 {
+        std::hash::Hasher::finish(&self.0)
+    }
 }
 
 /// Builds the snapshot. `languages` is on when the `languages` option is.
@@ -139,10 +160,15 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
     let mut scanner = Scanner {
         cache,
         site: Site::default(),
+        print: Fingerprint::default(),
         codes: Vec::new(),
     };
     if languages {
-        scanner.site.languages = read_languages(&roots.languages, &mut scanner.site.problems);
+        scanner.site.languages = read_languages(
+            &roots.languages,
+            &mut scanner.site.problems,
+            &mut scanner.print,
+        );
         scanner.codes = scanner
             .site
             .languages
@@ -150,7 +176,7 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
             .map(|l| l.code.clone())
             .collect();
     }
-    let top = list_dir(&roots.content);
+    let top = list_dir(&roots.content, &mut scanner.print);
     let (content, files) = scanner.contents_and_files(&top, None);
     scanner.site.content = content
         .into_iter()
@@ -163,12 +189,14 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
     scanner.site.children = children;
     scanner.site.drafts = drafts;
     scanner.site.users = scanner.users(&roots.accounts);
+    scanner.site.fingerprint = scanner.print.finish();
     scanner.site
 }
 
 struct Scanner<'a> {
     cache: &'a ParseCache,
     site: Site,
+    print: Fingerprint,
     /// Language codes on a multi-language site, else empty.
     codes: Vec<String>,
 }
@@ -246,7 +274,7 @@ impl Scanner<'_> {
         let mut drafts = Vec::new();
         for entry in entries.iter().filter(|e| e.is_dir) {
             if entry.name == "_drafts" {
-                for draft in list_dir(&entry.path)
+                for draft in list_dir(&entry.path, &mut self.print)
                     .iter()
                     .filter(|e| e.is_dir && !is_ignored(&e.name))
                 {
@@ -288,7 +316,7 @@ impl Scanner<'_> {
             (false, Some(_)) => Status::Listed,
             (false, None) => Status::Unlisted,
         };
-        let entries = list_dir(&entry.path);
+        let entries = list_dir(&entry.path, &mut self.print);
         let (contents, files) = self.contents_and_files(&entries, None);
         let modified = entries
             .iter()
@@ -325,7 +353,7 @@ impl Scanner<'_> {
 
     fn users(&mut self, accounts: &Path) -> Vec<User> {
         let mut users = Vec::new();
-        for entry in list_dir(accounts)
+        for entry in list_dir(accounts, &mut self.print)
             .iter()
             .filter(|e| e.is_dir && !e.name.starts_with('.'))
         {
@@ -367,7 +395,7 @@ impl Scanner<'_> {
                 })
         };
         let email = text("email").unwrap_or_default().trim().to_lowercase();
-        let entries = list_dir(&entry.path);
+        let entries = list_dir(&entry.path, &mut self.print);
         let htpasswd = entries.iter().find(|e| e.name == ".htpasswd");
         let (password_hash, secrets) =
             match htpasswd.and_then(|e| std::fs::read_to_string(&e.path).ok()) {
@@ -456,9 +484,16 @@ fn split_num(name: &str) -> (Option<i64>, String) {
     }
 }
 
-fn read_languages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Language> {
+fn read_languages(
+    dir: &Path,
+    problems: &mut Vec<Problem>,
+    print: &mut Fingerprint,
+) -> Vec<Language> {
     let mut languages = Vec::new();
-    for entry in list_dir(dir).iter().filter(|e| e.name.ends_with(".php")) {
+    for entry in list_dir(dir, print)
+        .iter()
+        .filter(|e| e.name.ends_with(".php"))
+    {
         let parsed = std::fs::read_to_string(&entry.path)
             .map_err(|e| (None, e.to_string()))
             .and_then(|src| {

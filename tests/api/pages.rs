@@ -371,6 +371,77 @@ async fn sixteen_concurrent_updates_lose_nothing() {
     );
 }
 
+/// Content writes racing status changes (which rename the folder) must never
+/// leave two folders for one page or lose a field: a write planned on a
+/// folder that moved is planned again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn content_writes_racing_folder_renames_never_split_a_page() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    let login = client.login(ADMIN).await;
+    let last = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .next_back()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let cookie = last.split(';').next().unwrap().to_owned();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let app = site.app.clone();
+            let cookie = cookie.clone();
+            tokio::spawn(async move {
+                let (path, body) = if i % 2 == 0 {
+                    (
+                        "/api/pages/projects+lighthouse",
+                        json!({format!("field{i}"): "x"}),
+                    )
+                } else {
+                    let status = if i % 4 == 1 { "unlisted" } else { "listed" };
+                    (
+                        "/api/pages/projects+lighthouse/status",
+                        json!({"status": status}),
+                    )
+                };
+                let request = Request::patch(path)
+                    .header("x-csrf", CSRF)
+                    .header("cookie", cookie)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_string()))
+                    .unwrap();
+                folio::api::router(app)
+                    .oneshot(request)
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::OK);
+    }
+    let projects = content(&site).join("1_projects");
+    let folders: Vec<String> = std::fs::read_dir(&projects)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("lighthouse"))
+        .collect();
+    assert_eq!(
+        folders.len(),
+        1,
+        "one folder for the page, found {folders:?}"
+    );
+    let file = projects.join(&folders[0]).join("project.txt");
+    let fields = txt::parse_bytes(&std::fs::read(&file).unwrap()).unwrap();
+    for i in (0..16).step_by(2) {
+        assert_eq!(fields.get(&format!("field{i}")), Some("x"), "field{i} lost");
+    }
+    assert_eq!(fields.get("title"), Some("Lighthouse"));
+}
+
 /// Storage promise (2): a failure between the steps of a change leaves the
 /// old state complete.
 #[test]

@@ -24,6 +24,7 @@ use crate::blueprint::default_values;
 use crate::config::UuidOption;
 use crate::format::slug::slug as slugify;
 use crate::format::txt::Fields;
+use crate::store::Stale;
 use crate::store::content::{content_path, write_fields};
 use crate::store::fsio::write_atomic;
 use crate::store::pages::{self as folders, CopyOptions, FolderError, no_faults};
@@ -306,9 +307,12 @@ fn commit<T, E: Into<WriteError>>(
     call: &mut Call,
     change: impl FnOnce(&Site) -> Result<T, E>,
 ) -> ApiResult<T> {
-    let result = call.app.store.write(change);
+    let result = call.app.store.write_if_current(&call.site, change);
     call.site = call.app.store.site();
-    result.map_err(|e| e.into().into())
+    match result {
+        Ok(done) => done.map_err(|e| e.into().into()),
+        Err(Stale) => Err(ApiError::stale()),
+    }
 }
 
 /// The failures a disk change can have, for [`commit`].
