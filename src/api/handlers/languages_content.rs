@@ -29,6 +29,8 @@ pub enum ContentModel {
     Page(PageRef),
     /// A file of a page (`Some`) or of the site (`None`), by file name.
     PageFile(Option<PageRef>, String),
+    /// A file of a user (the avatar): user id, file name.
+    UserFile(String, String),
     User(String),
 }
 
@@ -95,10 +97,17 @@ fn locate(
                 blueprints.page(&p.template),
             )
         }
-        ContentModel::PageFile(page, filename) => {
-            let files = match page {
-                Some(page) => &site.pages.get(*page).ok_or_else(gone)?.files,
-                None => &site.files,
+        ContentModel::PageFile(_, filename) | ContentModel::UserFile(_, filename) => {
+            let files = match model {
+                ContentModel::PageFile(Some(page), _) => {
+                    &site.pages.get(*page).ok_or_else(gone)?.files
+                }
+                ContentModel::UserFile(id, _) => site
+                    .user(id)
+                    .ok_or_else(|| ApiError::user_not_found(id))?
+                    .avatar
+                    .as_slice(),
+                _ => &site.files,
             };
             let file = files
                 .iter()
