@@ -288,23 +288,26 @@ pub fn uuid(call: &Call, file: &File) -> Option<String> {
 
 fn dimensions(file: &File) -> Value {
     match file.dimensions {
-        Some((width, height)) => {
-            let ratio = if height == 0 {
-                0.0
-            } else {
-                f64::from(width) / f64::from(height)
-            };
-            let orientation = match width.cmp(&height) {
-                std::cmp::Ordering::Greater => "landscape",
-                std::cmp::Ordering::Less => "portrait",
-                std::cmp::Ordering::Equal => "square",
-            };
-            json!({"width": width, "height": height, "ratio": ratio, "orientation": orientation})
-        }
+        Some((width, height)) => dimensions_json(width, height),
         // FIXME: Kirby's answer for files without dimensions was not recorded;
         // zeros and `false` are what its dimension object holds when empty.
         None => json!({"width": 0, "height": 0, "ratio": 0, "orientation": false}),
     }
+}
+
+/// Kirby's dimension object: size, ratio and orientation.
+pub fn dimensions_json(width: u32, height: u32) -> Value {
+    let ratio = if height == 0 {
+        0.0
+    } else {
+        f64::from(width) / f64::from(height)
+    };
+    let orientation = match width.cmp(&height) {
+        std::cmp::Ordering::Greater => "landscape",
+        std::cmp::Ordering::Less => "portrait",
+        std::cmp::Ordering::Equal => "square",
+    };
+    json!({"width": width, "height": height, "ratio": ratio, "orientation": orientation})
 }
 
 fn drag_text(file: &File) -> String {
