@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::call::Call;
+use super::models::file::FileTemplates;
 use crate::blueprint::NumScheme;
 use crate::perm::{actions, decide};
 use crate::store::{File, PageRef, Status, User};
@@ -102,10 +103,11 @@ pub fn site_options(call: &Call) -> Value {
     options(actions("site"), |a| site_can(call, a))
 }
 
-/// The number of file templates the file's parent offers.
-pub fn file_can(call: &Call, parent_templates: usize, file: &File, action: &str) -> bool {
-    let hard_rule = action != "changeTemplate" || parent_templates > 1;
+/// `parent_templates`: the file templates the file's parent offers.
+pub fn file_can(call: &Call, parent_templates: FileTemplates, file: &File, action: &str) -> bool {
     let template = file_template(call, file);
+    let hard_rule =
+        action != "changeTemplate" || parent_templates.count_for(template.as_deref()) > 1;
     let option = call
         .app
         .blueprints
@@ -127,16 +129,16 @@ pub fn file_template(call: &Call, file: &File) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub fn file_accessible(call: &Call, parent_templates: usize, file: &File) -> bool {
+pub fn file_accessible(call: &Call, parent_templates: FileTemplates, file: &File) -> bool {
     file_can(call, parent_templates, file, "read")
         && file_can(call, parent_templates, file, "access")
 }
 
-pub fn file_listable(call: &Call, parent_templates: usize, file: &File) -> bool {
+pub fn file_listable(call: &Call, parent_templates: FileTemplates, file: &File) -> bool {
     file_accessible(call, parent_templates, file) && file_can(call, parent_templates, file, "list")
 }
 
-pub fn file_options(call: &Call, parent_templates: usize, file: &File) -> Value {
+pub fn file_options(call: &Call, parent_templates: FileTemplates, file: &File) -> Value {
     options(actions("files"), |a| {
         file_can(call, parent_templates, file, a)
     })

@@ -86,6 +86,12 @@ impl Field {
             && !DISPLAY_ONLY_KINDS.contains(&self.kind.as_str())
     }
 
+    /// A field that only shows something in the Panel (`gap`, `info`, …);
+    /// Kirby's form data holds it as `null`.
+    pub fn is_display_only(&self) -> bool {
+        DISPLAY_ONLY_KINDS.contains(&self.kind.as_str())
+    }
+
     /// A prop as a string, if it is one.
     pub fn prop_str(&self, key: &str) -> Option<&str> {
         self.props.get(key).and_then(Value::as_str)

@@ -152,14 +152,19 @@ fn collect_upload_templates(fields: &[Field], out: &mut Vec<String>) {
     }
 }
 
+/// The template a field uploads with. Files and textarea fields upload by
+/// default, with the `default` template unless `uploads` names one or is `false`.
 fn upload_template(field: &Field) -> Option<String> {
-    match field.props.get("uploads")? {
-        Value::String(template) => Some(template.clone()),
-        Value::Object(map) => map
-            .get("template")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        _ => None,
+    let uploads_by_default = matches!(field.kind.as_str(), "files" | "textarea");
+    let fallback = || uploads_by_default.then(|| "default".to_owned());
+    match field.props.get("uploads") {
+        Some(Value::String(template)) => Some(template.clone()),
+        Some(Value::Object(map)) => match map.get("template").and_then(Value::as_str) {
+            Some(template) => Some(template.to_owned()),
+            None => fallback(),
+        },
+        Some(Value::Bool(false)) => None,
+        _ => fallback(),
     }
 }
 
@@ -301,7 +306,8 @@ mod tests {
         assert_eq!(notes.file_templates(), ["image"]);
         assert_eq!(
             blueprints.page("album").file_templates(),
-            ["cover", "blocks/image"]
+            // the code block's textarea uploads with the default template
+            ["cover", "blocks/image", "default"]
         );
 
         let site = blueprints.all_section_choices(blueprints.site());

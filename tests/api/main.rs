@@ -4,6 +4,7 @@
 mod auth;
 mod blueprints;
 mod common;
+mod content_languages;
 mod files;
 mod languages;
 mod locks;

@@ -198,9 +198,12 @@ fn write(
     call: &mut Call,
     change: impl FnOnce(&crate::store::Site) -> Result<(), LanguageError>,
 ) -> ApiResult<()> {
-    let result = call.app.store.write(change);
+    let result = call.app.store.write_if_current(&call.site, change);
     call.site = call.app.store.site();
-    result.map_err(|e| ApiError::internal(e.to_string()))
+    match result {
+        Ok(done) => done.map_err(|e| ApiError::internal(e.to_string())),
+        Err(_stale) => Err(ApiError::stale()),
+    }
 }
 
 fn refuse_malformed(call: &Call) -> ApiResult<()> {

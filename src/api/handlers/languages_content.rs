@@ -29,6 +29,8 @@ pub enum ContentModel {
     Page(PageRef),
     /// A file of a page (`Some`) or of the site (`None`), by file name.
     PageFile(Option<PageRef>, String),
+    /// A file of a user (the avatar): user id, file name.
+    UserFile(String, String),
     User(String),
 }
 
@@ -43,9 +45,11 @@ pub fn write_content(
     let language = write_language(call)?;
     let code = language.as_ref().map(|l| l.code.clone());
     let app = call.app;
-    // The content is read inside the write lock, so a write that landed
-    // just before this one is merged, not overwritten.
-    let written = app.store.write(|site| {
+    // The content is read inside the write lock, and only if the snapshot
+    // the model was found in is still current: page references index one
+    // snapshot, and a write that landed in between must be merged, not
+    // overwritten. A stale plan is planned again (see `ApiError::stale`).
+    let written = app.store.write_if_current(&call.site, |site| {
         let (dir, name, translated, untranslatable) = locate(app, site, model)?;
         let default_code = site
             .default_language()
@@ -66,7 +70,7 @@ pub fn write_content(
         Ok(fields)
     });
     call.site = app.store.site();
-    written
+    written.unwrap_or_else(|_stale| Err(ApiError::stale()))
 }
 
 /// The folder, content file name, current content and untranslatable
@@ -95,10 +99,17 @@ fn locate(
                 blueprints.page(&p.template),
             )
         }
-        ContentModel::PageFile(page, filename) => {
-            let files = match page {
-                Some(page) => &site.pages.get(*page).ok_or_else(gone)?.files,
-                None => &site.files,
+        ContentModel::PageFile(_, filename) | ContentModel::UserFile(_, filename) => {
+            let files = match model {
+                ContentModel::PageFile(Some(page), _) => {
+                    &site.pages.get(*page).ok_or_else(gone)?.files
+                }
+                ContentModel::UserFile(id, _) => site
+                    .user(id)
+                    .ok_or_else(|| ApiError::user_not_found(id))?
+                    .avatar
+                    .as_slice(),
+                _ => &site.files,
             };
             let file = files
                 .iter()

@@ -19,6 +19,7 @@ pub mod translations;
 pub mod user_input;
 pub mod user_writes;
 pub mod users;
+pub mod written;
 
 use super::call::Call;
 use super::error::{ApiError, ApiResult};

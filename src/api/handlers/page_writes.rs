@@ -20,17 +20,19 @@ use super::super::models::page;
 use super::super::reply::Reply;
 use super::super::select;
 use super::find_page;
+use super::languages::content::{ContentModel, write_content};
+use super::written::{self, Via};
 use crate::blueprint::default_values;
 use crate::config::UuidOption;
 use crate::format::slug::slug as slugify;
 use crate::format::txt::Fields;
 use crate::store::Stale;
-use crate::store::content::{content_path, write_fields};
+use crate::store::content::content_path;
 use crate::store::fsio::write_atomic;
 use crate::store::pages::{self as folders, CopyOptions, FolderError, no_faults};
 use crate::store::{Page, PageRef, Site, Status};
 
-pub use input::{merge, object_body, read_fields, show_submitted};
+pub use input::{merge, object_body, read_fields, show_submitted, stored_text};
 pub use status::change_status;
 
 /// Kirby's `slugs.maxlength` default for page slugs.
@@ -41,10 +43,10 @@ const SLUG_MAX: usize = 255;
 // roots; Folio uses the default names.
 const RESERVED: &[&str] = &["api", "assets", "media", "panel"];
 
-/// `PATCH pages/(:any)`: merges the submitted fields into the content file.
+/// `PATCH pages/(:any)`: merges the submitted fields into the content file
+/// of the request language.
 // FIXME: Kirby validates the form (required fields, formats) and answers
-// 400 "Invalid form with errors"; Folio stores what it is given. A secondary
-// language's file should also keep only translatable fields; Folio writes all given.
+// 400 "Invalid form with errors"; Folio stores what it is given.
 pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
@@ -53,13 +55,10 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     }
     let input = object_body(call)?;
     let bp = call.app.blueprints.page(&p.template);
-    let path = content_path(&p.dir, &p.template, language_code(call).as_deref());
-    commit(call, |_| {
-        let mut fields = read_fields(&path)?;
-        merge(&mut fields, bp, &input);
-        write_fields(&path, &fields)
-    })?;
+    let changes = written::page_changes(bp, &input);
+    write_content(call, &ContentModel::Page(page), &changes)?;
     let mut data = rendered(call, &p.id)?;
+    written::show_written(call, &mut data, bp, Via::Form);
     show_submitted(&mut data, bp, &input);
     Ok(Reply::Model(data))
 }
@@ -207,16 +206,12 @@ pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
             "error.page.changeTitle.empty",
         ));
     }
+    let changes = [("title".to_owned(), Some(title))];
+    write_content(call, &ContentModel::Page(page), &changes)?;
+    let mut data = rendered(call, &p.id)?;
     let bp = call.app.blueprints.page(&p.template);
-    let path = content_path(&p.dir, &p.template, language_code(call).as_deref());
-    let mut update = Map::new();
-    update.insert("title".into(), Value::String(title));
-    commit(call, |_| {
-        let mut fields = read_fields(&path)?;
-        merge(&mut fields, bp, &update);
-        write_fields(&path, &fields)
-    })?;
-    answer(call, &p.id)
+    written::show_written(call, &mut data, bp, Via::Field);
+    Ok(Reply::Model(data))
 }
 
 /// The submitted title: a missing or `null` title is an empty one, a number
@@ -449,11 +444,6 @@ fn content_file_name(template: &str, code: Option<&str>) -> String {
         Some(code) => format!("{template}.{code}.txt"),
         None => format!("{template}.txt"),
     }
-}
-
-/// The language a write goes to: the request's, on a multi-language site.
-fn language_code(call: &Call) -> Option<String> {
-    call.language.as_ref().map(|l| l.code.clone())
 }
 
 /// New models are always created in the default language.

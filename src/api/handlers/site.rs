@@ -8,9 +8,10 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::{content, site};
 use super::super::reply::Reply;
 use super::super::select;
+use super::languages::content::{ContentModel, write_content};
 use super::pages::{by_status, collection, searchable};
 use super::search::SearchRequest;
-use crate::store::content::{content_path, write_fields};
+use super::written::{Via, show_written};
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     if !site_can(call, "access") {
@@ -105,25 +106,11 @@ pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
             "error.site.changeTitle.empty",
         ));
     }
-    write_site_field(call, "title", title.trim())?;
+    let changes = [("title".to_owned(), Some(title.trim().to_owned()))];
+    write_content(call, &ContentModel::Site, &changes)?;
     let selection = select::for_model(call, &site::VIEWS)?;
-    Ok(Reply::Model(site::render(call, &selection)?))
-}
-
-/// Writes one field of the site's content file in the current language.
-fn write_site_field(call: &mut Call, key: &str, value: &str) -> ApiResult<()> {
-    let code = call.language.as_ref().map(|l| l.code.clone());
-    let path = content_path(call.app.store.content_dir(), "site", code.as_deref());
-    let written = call.app.store.write(|site| {
-        let mut fields = site
-            .content
-            .get(code.as_deref().unwrap_or(""))
-            .map(|f| (**f).clone())
-            .unwrap_or_default();
-        fields.set(key, value.to_owned());
-        write_fields(&path, &fields)
-    });
-    written.map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
-    call.site = call.app.store.site();
-    Ok(())
+    let mut data = site::render(call, &selection)?;
+    let bp = call.app.blueprints.site();
+    show_written(call, &mut data, bp, Via::Field);
+    Ok(Reply::Model(data))
 }

@@ -7,8 +7,9 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::site;
 use super::super::reply::Reply;
 use super::super::select;
-use super::page_writes::{merge, object_body, read_fields, show_submitted};
-use crate::store::content::{content_path, write_fields};
+use super::languages::content::{ContentModel, write_content};
+use super::page_writes::{object_body, show_submitted};
+use super::written::{self, Via};
 
 pub fn update(call: &mut Call) -> ApiResult<Reply> {
     if !site_can(call, "update") {
@@ -19,17 +20,14 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     }
     let input = object_body(call)?;
     let bp = call.app.blueprints.site();
-    let code = call.language.as_ref().map(|l| l.code.clone());
-    let path = content_path(call.app.store.content_dir(), "site", code.as_deref());
-    let written = call.app.store.write(|_| {
-        let mut fields = read_fields(&path)?;
-        merge(&mut fields, bp, &input);
-        write_fields(&path, &fields)
-    });
-    call.site = call.app.store.site();
-    written.map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
+    write_content(
+        call,
+        &ContentModel::Site,
+        &written::page_changes(bp, &input),
+    )?;
     let selection = select::for_model(call, &site::VIEWS)?;
     let mut data = site::render(call, &selection)?;
+    written::show_written(call, &mut data, bp, Via::Form);
     show_submitted(&mut data, bp, &input);
     Ok(Reply::Model(data))
 }

@@ -105,25 +105,41 @@ fn sort_key(call: &Call, file: &File) -> (i64, String) {
     (sort, file.filename.clone())
 }
 
-/// How many file templates the owner offers: those its blueprint names plus
-/// `default`, which Kirby always counts. Fewer than two means a file's
-/// template cannot change.
-// FIXME: Kirby also counts the file's own current template; Folio counts the
-// owner's templates only, which matches every recorded case.
-pub fn owner_templates(call: &Call, owner: Owner) -> usize {
-    let mut templates = match owner {
-        Owner::Page(p) => call
-            .app
-            .blueprints
-            .page(&call.site.pages[p].template)
-            .file_templates(),
-        Owner::Site => call.app.blueprints.site().file_templates(),
-        Owner::User(_) => Vec::new(),
-    };
-    if !templates.iter().any(|t| t == "default") {
-        templates.push("default".into());
+/// The file templates an owner offers, for deciding whether one of its
+/// files can change its template.
+#[derive(Debug, Clone, Copy)]
+pub struct FileTemplates<'a> {
+    owner: Option<&'a crate::blueprint::Blueprint>,
+}
+
+impl FileTemplates<'_> {
+    /// How many templates a file with template `own` can choose from: the
+    /// owner's (its files sections and upload fields) plus the file's own
+    /// (`default` when it has none), as Kirby counts them.
+    // FIXME: Kirby drops templates whose blueprint does not accept the
+    // file; Folio counts them all.
+    pub fn count_for(&self, own: Option<&str>) -> usize {
+        let mut names = self
+            .owner
+            .map(crate::blueprint::Blueprint::file_templates)
+            .unwrap_or_default();
+        let own = own.unwrap_or("default");
+        if !names.iter().any(|t| t == own) {
+            names.push(own.to_owned());
+        }
+        names.len()
     }
-    templates.len()
+}
+
+/// The file templates the owner offers; a user offers none.
+pub fn owner_templates<'a>(call: &Call<'a>, owner: Owner) -> FileTemplates<'a> {
+    let blueprints = &call.app.blueprints;
+    let owner = match owner {
+        Owner::Page(p) => Some(blueprints.page(&call.site.pages[p].template)),
+        Owner::Site => Some(blueprints.site()),
+        Owner::User(_) => None,
+    };
+    FileTemplates { owner }
 }
 
 pub fn listable<'s>(call: &'s Call, owner: Owner) -> Vec<&'s File> {
@@ -157,8 +173,13 @@ fn list(call: &Call, owner: Owner, pick: &Pick) -> ApiResult<Value> {
     Ok(Value::Array(items?))
 }
 
+/// The file before or after `file`. Kirby's siblings are the owner's files
+/// as the folder lists them (by filename): only listings are sorted by the
+/// `sort` field (`files-lang-meta` shows this for a page whose `sort` order
+/// differs from the names).
 fn neighbour(call: &Call, owner: Owner, file: &File, step: isize, pick: &Pick) -> ApiResult<Value> {
-    let files = listable(call, owner);
+    let mut files = listable(call, owner);
+    files.sort_by(|a, b| a.filename.cmp(&b.filename));
     let Some(at) = files.iter().position(|f| f.filename == file.filename) else {
         return Ok(Value::Null);
     };
@@ -267,23 +288,26 @@ pub fn uuid(call: &Call, file: &File) -> Option<String> {
 
 fn dimensions(file: &File) -> Value {
     match file.dimensions {
-        Some((width, height)) => {
-            let ratio = if height == 0 {
-                0.0
-            } else {
-                f64::from(width) / f64::from(height)
-            };
-            let orientation = match width.cmp(&height) {
-                std::cmp::Ordering::Greater => "landscape",
-                std::cmp::Ordering::Less => "portrait",
-                std::cmp::Ordering::Equal => "square",
-            };
-            json!({"width": width, "height": height, "ratio": ratio, "orientation": orientation})
-        }
+        Some((width, height)) => dimensions_json(width, height),
         // FIXME: Kirby's answer for files without dimensions was not recorded;
         // zeros and `false` are what its dimension object holds when empty.
         None => json!({"width": 0, "height": 0, "ratio": 0, "orientation": false}),
     }
+}
+
+/// Kirby's dimension object: size, ratio and orientation.
+pub fn dimensions_json(width: u32, height: u32) -> Value {
+    let ratio = if height == 0 {
+        0.0
+    } else {
+        f64::from(width) / f64::from(height)
+    };
+    let orientation = match width.cmp(&height) {
+        std::cmp::Ordering::Greater => "landscape",
+        std::cmp::Ordering::Less => "portrait",
+        std::cmp::Ordering::Equal => "square",
+    };
+    json!({"width": width, "height": height, "ratio": ratio, "orientation": orientation})
 }
 
 fn drag_text(file: &File) -> String {

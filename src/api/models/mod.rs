@@ -9,6 +9,7 @@ pub mod page;
 pub mod role;
 pub mod site;
 pub mod system;
+pub mod thumb;
 pub mod translation;
 pub mod user;
 

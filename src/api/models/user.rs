@@ -111,13 +111,12 @@ fn field(call: &Call, user: &User, name: &str, pick: &Pick) -> ApiResult<Option<
             role::render(call, &role, &role::VIEWS.pick(pick)?)?
         }
         "role" => Value::Null,
-        // FIXME: Kirby shows a 512x512 crop thumbnail (`profile-512x-crop.jpg`)
-        // here; Folio has no image resizing and shows the original avatar.
+        // Kirby shows the avatar as its 512 px square crop version.
         "avatar" => match &user.avatar {
-            Some(avatar) => file::render(
+            Some(avatar) => super::thumb::render(
                 call,
                 file::Owner::User(&user.id),
-                avatar,
+                &super::thumb::Thumb::avatar(avatar),
                 &file::VIEWS.pick(pick)?,
             )?,
             None => Value::Null,

@@ -58,6 +58,7 @@ fn avatar_one(call: &mut Call, target: &crate::store::User, part: &Part) -> ApiR
         .as_ref()
         .map(|a| a.path.clone())
         .filter(|p| *p != path);
+    let created = target.avatar.is_none();
     let codes = support::language_codes(call);
     // the new avatar is written before the old one goes, so a failure never
     // leaves the user without one
@@ -69,7 +70,13 @@ fn avatar_one(call: &mut Call, target: &crate::store::User, part: &Part) -> ApiR
         })
         .map_err(io_error)?;
     call.site = call.app.store.site();
-    render_file(call, &OwnerKey::User(target.id.clone()), &filename, false)
+    let mut data = render_file(call, &OwnerKey::User(target.id.clone()), &filename, false)?;
+    // Kirby creates a first avatar with the template as a model property,
+    // not as content, so that answer's content lacks the `template` it stores.
+    if created && let Some(Value::Object(content)) = data.get_mut("content") {
+        content.remove("template");
+    }
+    Ok(data)
 }
 
 /// `DELETE users/(:any)/avatar`.

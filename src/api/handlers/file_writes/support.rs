@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, ApiResult, Class, ErrorContext};
 use crate::api::handlers::find_page;
+use crate::api::handlers::languages::content::ContentModel;
 use crate::api::handlers::users::find_user;
 use crate::api::models::file::{self, Owner, VIEWS};
 use crate::api::multipart::{self, Part};
@@ -30,6 +31,16 @@ pub enum OwnerKey {
 }
 
 impl OwnerKey {
+    /// The content model of the owner's file `filename`.
+    pub fn file_model(&self, filename: &str) -> ContentModel {
+        let filename = filename.to_owned();
+        match self {
+            OwnerKey::Page(p) => ContentModel::PageFile(Some(*p), filename),
+            OwnerKey::Site => ContentModel::PageFile(None, filename),
+            OwnerKey::User(id) => ContentModel::UserFile(id.clone(), filename),
+        }
+    }
+
     pub fn as_owner(&self) -> Owner<'_> {
         match self {
             OwnerKey::Page(p) => Owner::Page(*p),
