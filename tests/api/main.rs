@@ -10,4 +10,5 @@ mod locks;
 mod pages;
 mod read;
 mod store;
+mod trials;
 mod users;
