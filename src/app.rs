@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::auth::basic_cache::BasicCache;
 use crate::auth::csrf::CsrfSecret;
 use crate::auth::session::FileSessionStore;
+use crate::auth::trials::LoginTrials;
 use crate::blueprint::Blueprints;
 use crate::config::Config;
 use crate::i18n::Translations;
@@ -27,6 +28,8 @@ pub struct App {
     /// Basic-auth credentials verified recently, so Basic auth does not cost
     /// a bcrypt verify on every request.
     pub basic_cache: BasicCache,
+    /// Failed logins per address and account (`site/accounts/.logins`).
+    pub login_trials: LoginTrials,
     /// Blueprint files that could not be read.
     pub blueprint_problems: Vec<Problem>,
 }
@@ -67,6 +70,7 @@ impl App {
                 )
             })?,
             basic_cache: BasicCache::default(),
+            login_trials: LoginTrials::new(&root.join("site/accounts")),
             root,
             config,
             store,

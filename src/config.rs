@@ -12,6 +12,7 @@
 mod build;
 mod dynamic;
 mod layers;
+mod net;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use thiserror::Error;
 
 use crate::format::php::{self, PhpArray, PhpError, PhpValue};
 use layers::Layer;
+pub use net::{InvalidIpNet, IpNet, any_contains};
 
 /// Where the config lives, relative to the site root.
 const CONFIG_DIR: &str = "site/config";
@@ -42,6 +44,8 @@ pub struct Config {
     /// Option `cookie.key`, the HMAC key of the session cookie.
     pub cookie_key: String,
     pub email: EmailOptions,
+    /// Folio's own options, under `folio` (Kirby ignores them).
+    pub folio: FolioOptions,
     /// The whole merged tree, for anything else.
     pub raw: PhpValue,
     /// One per skipped dynamic value under an option only PHP code uses.
@@ -116,6 +120,28 @@ pub struct SessionOptions {
     /// Inactivity timeout; `None` for `'timeout' => false`.
     pub timeout: Option<u64>,
     pub gc_interval: u64,
+}
+
+/// Options under `folio`: switches of Folio's own, which Kirby does not have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FolioOptions {
+    /// `folio.trustedProxies`: the peers whose forwarding headers Folio
+    /// believes. The client address is taken from `X-Forwarded-For` or
+    /// `Forwarded` only from these peers. Unset (the default), the socket peer
+    /// is the client, and forwarded proto headers count as Kirby counts them
+    /// (only the `url` option decides); once set, they count only from these
+    /// peers too.
+    pub trusted_proxies: Option<Vec<IpNet>>,
+    /// `folio.loginDelay`: the random 10 ms–2 s pause after a failed login
+    /// (auth.md §6). On by default; tests turn it off to run fast.
+    pub login_delay: bool,
+}
+
+impl FolioOptions {
+    /// The trusted proxies as a list; unset trusts nobody.
+    pub fn proxies(&self) -> &[IpNet] {
+        self.trusted_proxies.as_deref().unwrap_or(&[])
+    }
 }
 
 /// Option `url` (auth.md §4.3).
@@ -252,6 +278,10 @@ impl Default for Config {
                     username: None,
                     password: None,
                 },
+            },
+            folio: FolioOptions {
+                trusted_proxies: None,
+                login_delay: true,
             },
             raw: PhpValue::Array(PhpArray::default()),
             warnings: Vec::new(),

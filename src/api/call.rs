@@ -1,7 +1,7 @@
 //! One API call from route match to finished body: authentication, the
 //! handler, and the envelope, with the session cookies it produced.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -12,6 +12,7 @@ use super::reply::{self, Reply};
 use super::request::{Body, Query, effective_method, parse_query};
 use super::routes::{self, Route};
 use crate::app::App;
+use crate::auth::client_ip::{ForwardingHeaders, client_ip, peer_is_trusted};
 use crate::auth::flow::{SessionState, basic_user};
 use crate::perm::Role;
 use crate::serve::ConnInfo;
@@ -106,6 +107,16 @@ impl Call<'_> {
         self.args.get(index).map(String::as_str).unwrap_or("")
     }
 
+    /// The visitor's address: the socket peer, or what a trusted proxy
+    /// forwards (`folio.trustedProxies`). Login trials count by it.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        client_ip(
+            self.peer.map(|p| p.ip()),
+            &forwarding_headers(&self.headers),
+            self.app.config.folio.proxies(),
+        )
+    }
+
     /// The Panel language of error messages: the acting user's, else the
     /// `panel.language` option.
     pub fn ui_language(&self) -> String {
@@ -196,7 +207,13 @@ fn run_handler(call: &mut Call, handler: super::handlers::Handler) -> ApiResult<
 fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResult<()> {
     let app = call.app;
     let authorization = incoming.header("authorization");
-    let basic = basic_user(app, &call.site, authorization, call.is_https);
+    let basic = basic_user(
+        app,
+        &call.site,
+        authorization,
+        call.is_https,
+        call.client_ip(),
+    );
     let user = match basic {
         Err(error) if route.auth => return Err(error),
         Err(_) => None,
@@ -292,11 +309,11 @@ fn reindent(body: &str) -> String {
 }
 
 /// Kirby's HTTPS detection (auth.md §4.3): our own TLS, a fixed `url` with
-/// `https`, or, only when the `url` option allows it, forwarded headers.
+/// `https`, or, only when the `url` option allows it, forwarded headers. On top
+/// of Kirby's rule, once `folio.trustedProxies` is set, forwarded headers
+/// count only from a peer it lists: anyone else could simply claim HTTPS.
 // FIXME: with a `url` allow-list Kirby also refuses requests whose base URL
 // is not in the list ("The environment is not allowed"); Folio does not yet.
-// FIXME: a trusted-proxy list (which peers may send forwarded headers at
-// all, DESIGN.md) is issue 5's work.
 fn is_https(app: &App, incoming: &Incoming) -> bool {
     use crate::config::UrlOption;
     if incoming.conn.is_some_and(|c| c.tls) {
@@ -304,8 +321,34 @@ fn is_https(app: &App, incoming: &Incoming) -> bool {
     }
     match &app.config.url {
         UrlOption::Fixed(url) => url.starts_with("https://"),
-        UrlOption::Wildcard | UrlOption::AllowList(_) => forwarded_https(incoming),
+        UrlOption::Wildcard | UrlOption::AllowList(_) => {
+            forwarded_headers_count(app, incoming) && forwarded_https(incoming)
+        }
         UrlOption::Unset => false,
+    }
+}
+
+/// Whether this request's peer may vouch for the scheme: anyone, as in
+/// Kirby, until `folio.trustedProxies` names the peers that may.
+fn forwarded_headers_count(app: &App, incoming: &Incoming) -> bool {
+    match &app.config.folio.trusted_proxies {
+        None => true,
+        Some(trusted) => peer_is_trusted(incoming.conn.map(|c| c.peer.ip()), trusted),
+    }
+}
+
+/// Every `X-Forwarded-For` and `Forwarded` line, in order.
+fn forwarding_headers(headers: &HeaderMap) -> ForwardingHeaders<'_> {
+    let lines = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+    };
+    ForwardingHeaders {
+        x_forwarded_for: lines("x-forwarded-for"),
+        forwarded: lines("forwarded"),
     }
 }
 

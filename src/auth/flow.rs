@@ -5,15 +5,17 @@
 //! session cookie but no session file: their CSRF token is derived from the
 //! session id with a server secret, and is stored only once they log in.
 
-use crate::api::error::{ApiError, Class};
+mod login;
+
+use crate::api::error::ApiError;
 use crate::app::App;
-use crate::auth::basic::{AuthHeader, parse_authorization};
-use crate::auth::basic_cache::BasicCache;
+use crate::auth::cookie;
 use crate::auth::session::{
     SessionData, SessionLifetimes, SessionStore, SessionToken, SessionValue,
 };
-use crate::auth::{cookie, password};
 use crate::store::{Site, User};
+
+pub use login::{basic_user, check_password};
 
 const USER_ID: &str = "kirby.userId";
 const LOGIN_TIME: &str = "kirby.loginTimestamp";
@@ -232,125 +234,6 @@ fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v)
 }
 
-/// Basic auth for one request (auth.md §4.1). `Ok(None)` means the header is
-/// not Basic auth Folio considers, so the session path applies.
-pub fn basic_user(
-    app: &App,
-    site: &Site,
-    header: Option<&str>,
-    is_https: bool,
-) -> Result<Option<User>, ApiError> {
-    if !app.config.api.basic_auth {
-        return Ok(None);
-    }
-    let parsed = match header.map(parse_authorization) {
-        Some(parsed @ (AuthHeader::Basic { .. } | AuthHeader::BasicUndecodable)) => parsed,
-        _ => return Ok(None),
-    };
-    let methods = &app.config.auth.methods;
-    if !methods.iter().any(|m| m.name == "password") {
-        return Err(ApiError::message(
-            Class::Permission,
-            "Login with password is not enabled",
-        ));
-    }
-    if methods.iter().any(|m| m.two_factor) {
-        return Err(ApiError::message(
-            Class::Permission,
-            "Basic authentication cannot be used with 2FA",
-        ));
-    }
-    if !is_https && !app.config.api.allow_insecure {
-        return Err(ApiError::message(
-            Class::Permission,
-            "Basic authentication is only allowed over HTTPS",
-        ));
-    }
-    let AuthHeader::Basic { email, password } = parsed else {
-        return Err(ApiError::invalid_login());
-    };
-    verify_login(app, site, &email, &password, Some(&app.basic_cache))
-        .map(|user| Some(user.clone()))
-}
-
-/// Validates an e-mail and password pair (auth.md §6). Outside `auth.debug`
-/// every failure is the same "Invalid login", so callers cannot probe for
-/// accounts.
-// FIXME: login trials (`auth.trials`, `site/accounts/.logins`) and the random
-// delay after a failure are not implemented yet; issue 5 covers them.
-///
-/// This is the login route's check and always runs the full bcrypt verify:
-/// its cost is part of the route's defence against guessing.
-pub fn check_password<'s>(
-    app: &App,
-    site: &'s Site,
-    email: &str,
-    given: &str,
-) -> Result<&'s User, ApiError> {
-    verify_login(app, site, email, given, None)
-}
-
-/// [`check_password`], optionally consulting the Basic-auth cache. Only a
-/// correct password can hit or be remembered; a wrong one always costs the
-/// full verify.
-fn verify_login<'s>(
-    app: &App,
-    site: &'s Site,
-    email: &str,
-    given: &str,
-    cache: Option<&BasicCache>,
-) -> Result<&'s User, ApiError> {
-    let debug = app.config.auth.debug == crate::config::AuthDebug::On;
-    let fail = |real: ApiError| {
-        if debug {
-            real
-        } else {
-            ApiError::invalid_login()
-        }
-    };
-    let user = site
-        .user_by_email(email)
-        .ok_or_else(|| fail(ApiError::user_not_found(email)))?;
-    if user.password_hash.is_empty() {
-        return Err(fail(ApiError::keyed(
-            Class::NotFound,
-            "error.user.password.undefined",
-        )));
-    }
-    if given.chars().count() < 8 {
-        return Err(fail(ApiError::keyed(
-            Class::InvalidArgument,
-            "error.user.password.invalid",
-        )));
-    }
-    if given.chars().count() > 1000 {
-        return Err(fail(ApiError::keyed(
-            Class::InvalidArgument,
-            "error.user.password.excessive",
-        )));
-    }
-    if cache.is_some_and(|cache| cache.is_verified(email, given, user)) {
-        return Ok(user);
-    }
-    if !password::verify(given, &user.password_hash) {
-        note_failed_try(app, email);
-        return Err(fail(
-            ApiError::keyed(Class::InvalidArgument, "error.user.password.wrong").status(401),
-        ));
-    }
-    if let Some(cache) = cache {
-        cache.remember(email, given, user);
-    }
-    Ok(user)
-}
-
-/// The one place a wrong password for an existing account is reported, for
-/// the login route and Basic auth alike (never a cache hit: wrong passwords
-/// are never cached).
-// FIXME: counting failed tries (`auth.trials`, `site/accounts/.logins`) is
-// issue 5; it belongs here.
-fn note_failed_try(_app: &App, _email: &str) {}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -386,7 +269,8 @@ mod tests {
         std::fs::create_dir_all(&config).expect("config dir");
         std::fs::write(
             config.join("config.php"),
-            "<?php\nreturn ['api' => ['basicAuth' => true, 'allowInsecure' => true]];\n",
+            "<?php\nreturn ['api' => ['basicAuth' => true, 'allowInsecure' => true], \
+             'folio' => ['loginDelay' => false]];\n",
         )
         .expect("config");
         let app = App::open(dir.path()).expect("open site");
@@ -402,17 +286,17 @@ mod tests {
         let (_dir, app) = basic_auth_site();
         let site = app.store.site();
         let wrong = basic(ADMIN.0, "fixture-admin-2");
-        assert!(basic_user(&app, &site, Some(&wrong), false).is_err());
+        assert!(basic_user(&app, &site, Some(&wrong), false, None).is_err());
         assert!(app.basic_cache.is_empty(), "a wrong password is not cached");
 
         let right = basic(ADMIN.0, ADMIN.1);
         for _ in 0..2 {
-            let user = basic_user(&app, &site, Some(&right), false).expect("basic auth");
+            let user = basic_user(&app, &site, Some(&right), false, None).expect("basic auth");
             assert_eq!(user.map(|u| u.email), Some(ADMIN.0.to_owned()));
         }
         assert_eq!(app.basic_cache.len(), 1);
         assert!(
-            basic_user(&app, &site, Some(&wrong), false).is_err(),
+            basic_user(&app, &site, Some(&wrong), false, None).is_err(),
             "a cached login does not let a wrong password in"
         );
     }
@@ -421,7 +305,7 @@ mod tests {
     fn the_login_check_never_uses_the_cache() {
         let (_dir, app) = basic_auth_site();
         let site = app.store.site();
-        check_password(&app, &site, ADMIN.0, ADMIN.1).expect("login");
+        check_password(&app, &site, ADMIN.0, ADMIN.1, None).expect("login");
         assert!(app.basic_cache.is_empty());
     }
 }

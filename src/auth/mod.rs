@@ -7,11 +7,13 @@
 
 pub mod basic;
 pub mod basic_cache;
+pub mod client_ip;
 pub mod cookie;
 pub mod csrf;
 pub mod password;
 pub mod phpser;
 pub mod session;
+pub mod trials;
 
 pub use basic::{AuthHeader, normalize_email, parse_authorization};
 pub use basic_cache::BasicCache;

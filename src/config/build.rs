@@ -8,7 +8,8 @@
 use crate::config::layers::{Layer, lookup, replace_recursive, source_of};
 use crate::config::{
     ApiOptions, AuthDebug, AuthOptions, Config, ConfigError, EmailOptions, EmailTransport,
-    LoginMethod, PanelOptions, SessionOptions, TransportSecurity, UrlOption, UuidOption, dynamic,
+    FolioOptions, IpNet, LoginMethod, PanelOptions, SessionOptions, TransportSecurity, UrlOption,
+    UuidOption, dynamic,
 };
 use crate::format::php::{PhpArray, PhpKey, PhpValue, php_float_to_string};
 
@@ -27,7 +28,7 @@ pub(super) fn from_layers(layers: &[Layer]) -> Result<Config> {
             });
         }
     }
-    let warnings = dynamic::check(&merged, layers)?;
+    let mut warnings = dynamic::check(&merged, layers)?;
     let empty = PhpArray::default();
     let reader = Reader {
         root: merged.as_array().unwrap_or(&empty),
@@ -35,13 +36,25 @@ pub(super) fn from_layers(layers: &[Layer]) -> Result<Config> {
     };
     let defaults = Config::default();
 
+    let url = url(&reader)?;
+    let folio = folio(&reader, defaults.folio)?;
+    if matches!(url, UrlOption::Wildcard | UrlOption::AllowList(_))
+        && folio.trusted_proxies.is_none()
+    {
+        warnings.push(
+            "`url` lets forwarded headers set the scheme, and any client can send them: \
+             list your reverse proxy in `folio.trustedProxies`"
+                .to_string(),
+        );
+    }
+
     Ok(Config {
         debug: reader.truthy("debug", false)?,
         api: api(&reader, defaults.api)?,
         panel: panel(&reader, defaults.panel)?,
         auth: auth(&reader, defaults.auth)?,
         session: session(&reader, defaults.session)?,
-        url: url(&reader)?,
+        url,
         languages: reader.truthy("languages", false)?,
         content_uuid: content_uuid(&reader),
         home: reader.string("home", defaults.home)?,
@@ -55,6 +68,7 @@ pub(super) fn from_layers(layers: &[Layer]) -> Result<Config> {
         email: EmailOptions {
             transport: transport(&reader, defaults.email.transport)?,
         },
+        folio,
         raw: merged.clone(),
         warnings,
     })
@@ -154,6 +168,31 @@ fn login_methods(reader: &Reader, value: &PhpValue) -> Result<(Vec<LoginMethod>,
         drop_method(&mut methods, "code", message);
     }
     Ok((methods, conflict))
+}
+
+fn folio(reader: &Reader, defaults: FolioOptions) -> Result<FolioOptions> {
+    let trusted_proxies = match reader.get("folio.trustedProxies") {
+        None => defaults.trusted_proxies,
+        Some(_) => Some(trusted_proxies(reader)?),
+    };
+    Ok(FolioOptions {
+        trusted_proxies,
+        login_delay: reader.truthy("folio.loginDelay", defaults.login_delay)?,
+    })
+}
+
+fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>> {
+    let option = "folio.trustedProxies";
+    let expected = "a list of IP addresses or CIDR ranges";
+    reader
+        .string_list(option, Vec::new())?
+        .into_iter()
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .map_err(|_| reader.wrong_type(option, expected, &PhpValue::Str(entry)))
+        })
+        .collect()
 }
 
 fn session(reader: &Reader, defaults: SessionOptions) -> Result<SessionOptions> {

@@ -45,6 +45,8 @@ const READ_OPTIONS: &[&str] = &[
     "slugs",
     "cookie.key",
     "email.transport",
+    "folio.trustedProxies",
+    "folio.loginDelay",
 ];
 
 /// One dynamic value and where it sits.

@@ -473,3 +473,53 @@ fn from_value_names_its_source() {
         "{message}"
     );
 }
+
+#[test]
+fn folio_options_default_to_no_proxies_and_a_login_delay() {
+    let defaults = config("[]");
+    assert_eq!(defaults.folio.trusted_proxies, None);
+    assert!(defaults.folio.proxies().is_empty());
+    let none = config("['folio' => ['trustedProxies' => []]]");
+    assert_eq!(none.folio.trusted_proxies, Some(Vec::new()));
+    assert!(defaults.folio.login_delay);
+}
+
+#[test]
+fn folio_options_are_read() {
+    let options = config(
+        "['folio' => ['trustedProxies' => ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'], \
+         'loginDelay' => false]]",
+    );
+    let shown: Vec<String> = options
+        .folio
+        .proxies()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]);
+    assert!(!options.folio.login_delay);
+    let single = config("['folio.trustedProxies' => '::1']");
+    assert_eq!(single.folio.proxies().len(), 1);
+}
+
+#[test]
+fn a_bad_trusted_proxy_stops_start_up() {
+    let message = config_error("['folio' => ['trustedProxies' => ['10.0.0.0/8', 'proxy.lan']]]");
+    assert!(message.contains("folio.trustedProxies"), "{message}");
+    assert!(message.contains("proxy.lan"), "{message}");
+    assert!(config_error("['folio' => ['trustedProxies' => [1]]]").contains("trustedProxies"));
+}
+
+#[test]
+fn forwarded_schemes_without_trusted_proxies_are_warned_about() {
+    let open = config("['url' => '*']");
+    assert_eq!(open.warnings.len(), 1, "{:?}", open.warnings);
+    assert!(open.warnings[0].contains("folio.trustedProxies"));
+    let listed = config("['url' => '*', 'folio' => ['trustedProxies' => ['127.0.0.1']]]");
+    assert!(listed.warnings.is_empty());
+    assert!(
+        config("['url' => 'https://example.com']")
+            .warnings
+            .is_empty()
+    );
+}

@@ -11,4 +11,5 @@ mod locks;
 mod pages;
 mod read;
 mod store;
+mod trials;
 mod users;

@@ -92,7 +92,8 @@ pub fn login(call: &mut Call) -> ApiResult<Reply> {
         return Err(ApiError::bad_request("Please enter a valid email address"));
     };
     let site = call.site.clone();
-    let me = check_password(call.app, &site, &email, &password)?.clone();
+    let visitor = call.client_ip();
+    let me = check_password(call.app, &site, &email, &password, visitor)?.clone();
     call.session.login(call.app, &me, long, call.now)?;
     call.actor = super::super::call::Actor {
         role: call.app.role(&me.role),
