@@ -56,7 +56,7 @@ pub fn install(call: &mut Call) -> ApiResult<Reply> {
             ApiError::message(Class::General, "The Panel is already installed").status(400),
         );
     }
-    let is_local = call.peer.map(|p| p.ip().is_loopback()).unwrap_or(true);
+    let is_local = call.client_ip().map(|ip| ip.is_loopback()).unwrap_or(true);
     if !is_local && !call.app.config.panel.install {
         return Err(ApiError::message(Class::General, "The Panel cannot be installed").status(400));
     }

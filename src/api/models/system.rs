@@ -151,7 +151,7 @@ fn auth_status(call: &Call) -> Value {
 
 /// A site counts as local when it is served to a loopback client.
 fn is_local(call: &Call) -> bool {
-    call.peer.map(|p| p.ip().is_loopback()).unwrap_or(true)
+    call.client_ip().map(|ip| ip.is_loopback()).unwrap_or(true)
 }
 
 /// Whether this process may write `path`, or create it when it is missing,
