@@ -171,7 +171,7 @@ fn quote(text: &str) -> String {
             text.to_ascii_lowercase().as_str(),
             "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "~"
         )
-        && text.parse::<f64>().is_err();
+        && matches!(serde_yaml::from_str::<Yaml>(text), Ok(Yaml::String(s)) if s == text);
     if plain {
         text.to_owned()
     } else {
