@@ -192,13 +192,15 @@ pub enum TransportSecurity {
 /// Why the config cannot be used.
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read `{}`: {source}", file.display())]
+    // The causes are part of the message and deliberately not `source`s, so
+    // that an error chain does not print them twice.
+    #[error("cannot read `{}`: {cause}", file.display())]
     Io {
         file: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot read `{}`: {source}", file.display())]
-    Syntax { file: PathBuf, source: PhpError },
+    #[error("cannot read `{}`: {cause}", file.display())]
+    Syntax { file: PathBuf, cause: PhpError },
     #[error("cannot use `{}`: it returns {found} instead of an array", file.display())]
     NotArray { file: PathBuf, found: &'static str },
     #[error(
@@ -309,16 +311,16 @@ pub fn load(root: &Path, host: Option<&str>) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(root.join(&display)) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => {
+            Err(cause) => {
                 return Err(ConfigError::Io {
                     file: display,
-                    source,
+                    cause,
                 });
             }
         };
-        let value = php::parse_return_file(&text).map_err(|source| ConfigError::Syntax {
+        let value = php::parse_return_file(&text).map_err(|cause| ConfigError::Syntax {
             file: display.clone(),
-            source,
+            cause,
         })?;
         layers.push(Layer {
             value,

@@ -271,6 +271,10 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "Please enter a valid URL appendix",
     ),
     (
+        "error.page.slug.maxlength",
+        "Slug length must be less than \"{length}\" characters",
+    ),
+    (
         "error.page.sort.permission",
         "The page \"{slug}\" cannot be sorted",
     ),

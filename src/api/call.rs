@@ -373,14 +373,18 @@ fn forwarded_https(incoming: &Incoming) -> bool {
 }
 
 fn origin(app: &App, incoming: &Incoming, is_https: bool) -> String {
+    site_origin(app, incoming.header("host"), is_https)
+}
+
+/// `scheme://host` of the site: the fixed `url` option when it has one,
+/// else the request's (validated) Host header. API answers and rendered
+/// pages build their links from it.
+pub fn site_origin(app: &App, host: Option<&str>, is_https: bool) -> String {
     use crate::config::UrlOption;
     if let UrlOption::Fixed(url) = &app.config.url {
         return url.trim_end_matches('/').to_owned();
     }
-    let host = incoming
-        .header("host")
-        .filter(|h| valid_host(h))
-        .unwrap_or("localhost");
+    let host = host.filter(|h| valid_host(h)).unwrap_or("localhost");
     format!("{}://{host}", if is_https { "https" } else { "http" })
 }
 

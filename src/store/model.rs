@@ -140,6 +140,12 @@ pub struct Site {
 }
 
 impl Site {
+    /// Whether `path` is a file the scan could not read (a write must not
+    /// replace what Folio could not read).
+    pub fn is_unreadable(&self, path: &std::path::Path) -> bool {
+        self.problems.iter().any(|p| p.path == path)
+    }
+
     pub fn page(&self, id: &str) -> Option<&Page> {
         self.by_id.get(id).map(|&r| &self.pages[r])
     }

@@ -57,18 +57,16 @@ pub fn new_uuid() -> String {
         .collect()
 }
 
-/// A hidden sibling name for `target`, unique enough for one writer.
+/// A hidden sibling name for `target`, unique enough for one writer. It
+/// does not repeat the target's name, so a name near the file-system limit
+/// still has a temporary sibling that fits.
 fn temp_sibling(target: &Path, purpose: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("page");
     let tag: String = rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(8)
         .map(char::from)
         .collect();
-    target.with_file_name(format!(".folio-{purpose}-{name}-{tag}"))
+    target.with_file_name(format!(".folio-{purpose}-{tag}"))
 }
 
 /// Creates the page folder `dir` holding only the content file `file_name`

@@ -245,6 +245,13 @@ impl Scanner<'_> {
             };
             let (name, code) = (name.to_owned(), code.to_owned());
             let Some(fields) = self.parse(entry) else {
+                // An unreadable content file still names the template, so
+                // that no write mistakes the page for one without content;
+                // writes refuse to touch it (it is in `Site::problems`).
+                if !file_names.contains(&name.as_str()) && !contents.iter().any(|(n, _)| *n == name)
+                {
+                    contents.push((name, Translated::new()));
+                }
                 continue;
             };
             if file_names.contains(&name.as_str()) {

@@ -53,7 +53,7 @@ fn render(
 ) -> Response<Body> {
     let now = crate::api::call::unix_now();
     let site = app.store.site();
-    let origin = format!("{}://{host}", if secure { "https" } else { "http" });
+    let origin = crate::api::call::site_origin(app, Some(host), secure);
     let id = path.trim_matches('/');
     let id = if id.is_empty() {
         app.config.home.as_str()

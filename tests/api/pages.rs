@@ -548,3 +548,33 @@ fn every_fixture_content_file_survives_a_rewrite() {
         assert_eq!(txt::write(&second.0), written, "{}", path.display());
     }
 }
+
+#[tokio::test]
+async fn a_slug_too_long_for_the_file_system_is_a_client_error() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let slug = "a".repeat(300);
+    let created = client
+        .json(
+            "POST",
+            "/api/pages/projects/children",
+            json!({"slug": slug, "template": "project"}),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::OK,
+        "a 255-character draft folder fits: {}",
+        created.text
+    );
+    let listed = client
+        .json(
+            "PATCH",
+            &format!("/api/pages/projects+{}/status", "a".repeat(255)),
+            json!({"status": "listed"}),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::BAD_REQUEST, "{}", listed.text);
+    assert_eq!(listed.json()["key"], "error.page.slug.maxlength");
+}

@@ -136,3 +136,29 @@ async fn broken_files_are_reported_and_skipped() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_write_never_replaces_a_content_file_it_could_not_read() {
+    let site = TestSite::new();
+    let path = site.root().join("content/about/about.txt");
+    let broken = b"Title: About\n\n----\n\nText: \xff\xfe kept".to_vec();
+    std::fs::write(&path, &broken).unwrap();
+    site.app.store.refresh();
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/about",
+            serde_json::json!({"text": "new"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
+    assert_eq!(std::fs::read(&path).unwrap(), broken);
+    let names: Vec<String> = std::fs::read_dir(site.root().join("content/about"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["about.txt"], "no second content file");
+}

@@ -65,12 +65,29 @@ pub fn write_content(
             own_code == default_code,
         );
         let path = content_path(&dir, &name, code.as_deref());
+        if site.is_unreadable(&path) {
+            return Err(unreadable(&path));
+        }
         write_fields(&path, &fields)
             .map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
         Ok(fields)
     });
     call.site = app.store.site();
     written.unwrap_or_else(|_stale| Err(ApiError::stale()))
+}
+
+/// A content file that Folio could not read is left alone: overwriting it
+/// would lose whatever it holds.
+fn unreadable(path: &std::path::Path) -> ApiError {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ApiError::message(
+        crate::api::error::Class::Logic,
+        format!("The content file \"{name}\" cannot be read; fix or remove it before saving"),
+    )
+    .status(409)
 }
 
 /// The folder, content file name, current content and untranslatable

@@ -340,10 +340,22 @@ impl From<WriteError> for ApiError {
                     .to_owned();
                 ApiError::keyed(Class::Duplicate, "error.page.duplicate").with("slug", name)
             }
+            WriteError::Folder(FolderError::Io { source, .. }) | WriteError::Io(source)
+                if name_too_long(&source) =>
+            {
+                ApiError::keyed(Class::InvalidArgument, "error.page.slug.maxlength")
+                    .with("length", "255")
+            }
             WriteError::Folder(e) => ApiError::internal(e.to_string()),
             WriteError::Io(e) => ApiError::internal(format!("cannot write the page: {e}")),
         }
     }
+}
+
+/// A folder name (sorting number plus slug) longer than the file system
+/// allows: the client's slug is too long, not a server failure.
+fn name_too_long(error: &std::io::Error) -> bool {
+    error.raw_os_error() == Some(libc::ENAMETOOLONG)
 }
 
 /// The page with id `id` as the answer of a write, in the requested view.

@@ -30,14 +30,25 @@ pub fn safe_name(raw: &str) -> String {
         None => (base, None),
     };
     let name = slug_with(name, "@._-");
-    match extension
+    let extension: Option<String> = extension
         .map(|e| slug_with(e, ""))
         .filter(|e| !e.is_empty())
-    {
+        .map(|e| e.chars().take(16).collect());
+    // The name is cut so that the file and its meta file (`<file>.<code>.txt`)
+    // stay within the file system's 255-byte limit. The slug is ASCII, so
+    // bytes and characters agree.
+    let room = MAX_FILENAME - extension.as_ref().map_or(0, |e| e.len() + 1);
+    let name: String = name.chars().take(room).collect();
+    let name = name.trim_end_matches('-').to_owned();
+    match extension {
         Some(ext) => format!("{name}.{ext}"),
         None => name,
     }
 }
+
+/// The longest file name Folio gives an upload: 255 bytes minus room for a
+/// multi-language meta file's `.<code>.txt`.
+const MAX_FILENAME: usize = 240;
 
 fn slug_with(text: &str, extra: &str) -> String {
     let ascii = to_ascii(text.trim()).to_lowercase();
@@ -206,6 +217,18 @@ pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
         .iter()
         .find(|(sig, _)| bytes.starts_with(sig))
         .map(|(_, mime)| *mime)
+}
+
+#[cfg(test)]
+mod long_name_tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_cut_to_fit_with_their_meta_file() {
+        let name = safe_name(&format!("{}.jpg", "x".repeat(300)));
+        assert!(name.len() <= MAX_FILENAME, "{}", name.len());
+        assert!(name.ends_with(".jpg"));
+    }
 }
 
 #[cfg(test)]
