@@ -9,5 +9,6 @@ mod languages;
 mod locks;
 mod pages;
 mod read;
+mod roundtrip;
 mod store;
 mod users;
