@@ -91,6 +91,9 @@ const TABLE: &[(&str, &str)] = &[
 
 /// The replacement for one character, if the table has one.
 pub fn transliterate(ch: char) -> Option<&'static str> {
+    if ch.is_ascii() {
+        return None;
+    }
     let mut buffer = [0u8; 4];
     let text: &str = ch.encode_utf8(&mut buffer);
     TABLE

@@ -10,6 +10,7 @@ mod languages;
 mod locks;
 mod pages;
 mod read;
+mod roundtrip;
 mod store;
 mod trials;
 mod users;
