@@ -21,7 +21,8 @@ pub mod scan;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
 
@@ -34,8 +35,10 @@ pub struct Store {
     languages: bool,
     cache: ParseCache,
     current: RwLock<Arc<Site>>,
-    /// Serialises rescans and writes, so a write never races a rescan.
+    /// Serialises writes and the publishing of snapshots.
     writer: Mutex<()>,
+    /// Counts published snapshots, so a poll can tell a write overtook it.
+    generation: AtomicU64,
 }
 
 impl Store {
@@ -55,6 +58,7 @@ impl Store {
             cache,
             current: RwLock::new(Arc::new(site)),
             writer: Mutex::new(()),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -76,13 +80,27 @@ impl Store {
     }
 
     /// Rescans the folder and publishes the new snapshot.
+    ///
+    /// The scan runs without the writer lock, so a slow poll never holds up
+    /// a write; a snapshot that a write overtook is dropped, since the write
+    /// published a newer one and the next poll sees everything else.
     pub fn refresh(&self) {
+        let before = self.generation.load(Ordering::Acquire);
+        let site = scan::scan(&self.roots, self.languages, &self.cache);
         let _guard = self.writer.lock();
-        self.rescan_locked();
+        if self.generation.load(Ordering::Acquire) == before {
+            self.publish(site);
+        }
     }
 
     fn rescan_locked(&self) {
         let site = scan::scan(&self.roots, self.languages, &self.cache);
+        self.publish(site);
+    }
+
+    /// Publishes a snapshot; the caller holds the writer lock.
+    fn publish(&self, site: Site) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         *self.current.write() = Arc::new(site);
     }
 
@@ -96,19 +114,43 @@ impl Store {
     }
 
     /// Starts the background rescan. It runs until the process ends.
-    // FIXME: every poll lists every folder of the site; that is cheap for
-    // ordinary sites but grows with very large ones (issue 4 covers it).
+    ///
+    /// A full rescan lists every folder, which on a large site costs far more
+    /// than any request, so the poller must never compete with requests: its
+    /// thread runs at the lowest CPU priority, and it waits at least
+    /// [`RESCAN_IDLE_FACTOR`] times as long as the last scan took, which caps
+    /// its share of one core however big the site grows.
+    // FIXME: every poll still lists every folder of the site; on a 100k-page
+    // site a hand edit can take several seconds to show.
     pub fn watch(self: &Arc<Store>, interval: Duration) {
         let store = Arc::downgrade(self);
         std::thread::Builder::new()
             .name("folio-rescan".into())
             .spawn(move || {
+                lower_thread_priority();
+                let mut wait = interval;
                 loop {
-                    std::thread::sleep(interval);
+                    std::thread::sleep(wait);
                     let Some(store) = store.upgrade() else { return };
+                    let started = Instant::now();
                     store.refresh();
+                    wait = interval.max(started.elapsed() * RESCAN_IDLE_FACTOR);
                 }
             })
             .ok();
+    }
+}
+
+/// How many times its own duration the poller rests between two rescans.
+const RESCAN_IDLE_FACTOR: u32 = 4;
+
+/// Gives the calling thread the lowest scheduling priority. On Linux, nice
+/// values belong to threads, so this leaves request threads untouched.
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `setpriority` with PRIO_PROCESS and `who = 0` only changes the
+    // calling thread's nice value; it reads no memory of ours.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }

@@ -47,10 +47,41 @@ pub struct Page {
     /// Listed and unlisted children, in natural order of their folder names.
     pub children: Vec<PageRef>,
     pub drafts: Vec<PageRef>,
+    pub child_index: ChildIndex,
     pub files: Vec<File>,
     pub content: Translated,
     /// Newest modification time (unix seconds) of the folder's content files.
     pub modified: i64,
+}
+
+/// What listings of one parent need without walking every child: the
+/// children split by status and the templates among children and drafts.
+/// With these a listing slices instead of filtering, so its cost does not
+/// grow with the number of siblings (issue 4).
+#[derive(Debug, Clone, Default)]
+pub struct ChildIndex {
+    pub listed: Vec<PageRef>,
+    pub unlisted: Vec<PageRef>,
+    /// Distinct templates of children and drafts, in order of first use.
+    pub templates: Vec<String>,
+}
+
+impl ChildIndex {
+    pub fn build(pages: &[Page], children: &[PageRef], drafts: &[PageRef]) -> ChildIndex {
+        let mut index = ChildIndex::default();
+        for &r in children.iter().chain(drafts) {
+            let Some(page) = pages.get(r) else { continue };
+            match page.status {
+                Status::Listed => index.listed.push(r),
+                Status::Unlisted => index.unlisted.push(r),
+                Status::Draft => {}
+            }
+            if !index.templates.contains(&page.template) {
+                index.templates.push(page.template.clone());
+            }
+        }
+        index
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +158,7 @@ pub struct Site {
     /// Top-level listed and unlisted pages.
     pub children: Vec<PageRef>,
     pub drafts: Vec<PageRef>,
+    pub child_index: ChildIndex,
     pub by_id: HashMap<String, PageRef>,
     pub content: Translated,
     pub files: Vec<File>,

@@ -12,7 +12,9 @@ use std::time::UNIX_EPOCH;
 use parking_lot::Mutex;
 
 use super::media;
-use super::model::{File, Language, Page, PageRef, Problem, Site, Status, Translated, User};
+use super::model::{
+    ChildIndex, File, Language, Page, PageRef, Problem, Site, Status, Translated, User,
+};
 use super::natural::natural_cmp;
 use crate::format::php::{self, PhpKey, PhpValue};
 use crate::format::txt::{self, Fields};
@@ -160,6 +162,7 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
         .unwrap_or_default();
     scanner.site.files = files;
     let (children, drafts) = scanner.child_pages(&top, None, "");
+    scanner.site.child_index = ChildIndex::build(&scanner.site.pages, &children, &drafts);
     scanner.site.children = children;
     scanner.site.drafts = drafts;
     scanner.site.users = scanner.users(&roots.accounts);
@@ -312,14 +315,18 @@ impl Scanner<'_> {
             parent,
             children: Vec::new(),
             drafts: Vec::new(),
+            child_index: ChildIndex::default(),
             files,
             content,
             modified,
         });
         self.site.by_id.entry(id.clone()).or_insert(me);
         let (children, drafts) = self.child_pages(&entries, Some(me), &id);
-        self.site.pages[me].children = children;
-        self.site.pages[me].drafts = drafts;
+        let index = ChildIndex::build(&self.site.pages, &children, &drafts);
+        let page = &mut self.site.pages[me];
+        page.children = children;
+        page.drafts = drafts;
+        page.child_index = index;
         Some(me)
     }
 
@@ -589,5 +596,27 @@ mod tests {
         assert_eq!(blog.files.len(), 1);
         assert_eq!(blog.files[0].meta[""].get("alt"), Some("a photo"));
         assert_eq!(site.page("about").unwrap().status, Status::Unlisted);
+    }
+
+    #[test]
+    fn indexes_children_by_status_and_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_blog/blog.txt"), "Title: Blog");
+        write(&c.join("1_blog/1_a/note.txt"), "Title: A");
+        write(&c.join("1_blog/b/album.txt"), "Title: B");
+        write(&c.join("1_blog/2_c/note.txt"), "Title: C");
+        write(&c.join("1_blog/_drafts/d/draft.txt"), "Title: D");
+        write(&c.join("about/about.txt"), "Title: About");
+        let site = scan(&Roots::for_site(dir.path()), false, &ParseCache::default());
+        let ids = |refs: &[PageRef]| -> Vec<String> {
+            refs.iter().map(|&r| site.pages[r].id.clone()).collect()
+        };
+        let index = &site.page("blog").unwrap().child_index;
+        assert_eq!(ids(&index.listed), ["blog/a", "blog/c"]);
+        assert_eq!(ids(&index.unlisted), ["blog/b"]);
+        assert_eq!(index.templates, ["note", "album", "draft"]);
+        assert_eq!(ids(&site.child_index.listed), ["blog"]);
+        assert_eq!(ids(&site.child_index.unlisted), ["about"]);
     }
 }
