@@ -113,6 +113,22 @@ impl Store {
         result
     }
 
+    /// Like [`Store::write`] for a change to the own files of the page in
+    /// `dir` only (its content files): the snapshot is updated for that
+    /// folder alone instead of rescanning the site, so a content update
+    /// costs the same on a site of any size. Anything unexpected in the
+    /// folder falls back to the full rescan.
+    pub fn write_page_files<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
+        let _guard = self.writer.lock();
+        let site = self.current.read().clone();
+        let result = change(&site);
+        match scan::rescan_page(&site, dir, &self.cache) {
+            Some(next) => self.publish(next),
+            None => self.rescan_locked(),
+        }
+        result
+    }
+
     /// Starts the background rescan. It runs until the process ends.
     ///
     /// A full rescan lists every folder, which on a large site costs far more
@@ -152,5 +168,57 @@ fn lower_thread_priority() {
     // calling thread's nice value; it reads no memory of ours.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_page_files_write_updates_that_page_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_notes/default.txt"), "Title: Notes");
+        write(&c.join("1_notes/1_a/default.txt"), "Title: A");
+        write(&c.join("about/default.txt"), "Title: About");
+        let store = Store::open(dir.path(), false);
+        let before = store.site();
+        let notes = c.join("1_notes");
+        store.write_page_files(&notes, |_| {
+            fsio::write_atomic(&notes.join("default.txt"), b"Title: Changed").unwrap();
+        });
+        let after = store.site();
+        assert_eq!(
+            after.page("notes").unwrap().content[""].get("title"),
+            Some("Changed")
+        );
+        assert_eq!(
+            after.page("notes/a").unwrap().content[""].get("title"),
+            Some("A")
+        );
+        let about = before.page_ref("about").unwrap();
+        assert!(
+            Arc::ptr_eq(&before.pages[about], &after.pages[about]),
+            "others are shared"
+        );
+    }
+
+    #[test]
+    fn a_page_files_write_that_adds_a_folder_rescans_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_notes/default.txt"), "Title: Notes");
+        let store = Store::open(dir.path(), false);
+        let notes = c.join("1_notes");
+        store.write_page_files(&notes, |_| {
+            write(&notes.join("1_new/default.txt"), "Title: New")
+        });
+        assert!(store.site().page("notes/new").is_some());
     }
 }

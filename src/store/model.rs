@@ -67,7 +67,7 @@ pub struct ChildIndex {
 }
 
 impl ChildIndex {
-    pub fn build(pages: &[Page], children: &[PageRef], drafts: &[PageRef]) -> ChildIndex {
+    pub fn build(pages: &[Arc<Page>], children: &[PageRef], drafts: &[PageRef]) -> ChildIndex {
         let mut index = ChildIndex::default();
         for &r in children.iter().chain(drafts) {
             let Some(page) = pages.get(r) else { continue };
@@ -154,12 +154,15 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Default)]
 pub struct Site {
-    pub pages: Vec<Page>,
+    /// Pages behind `Arc`s, so a write that changes one page publishes a new
+    /// snapshot without copying the others.
+    pub pages: Vec<Arc<Page>>,
     /// Top-level listed and unlisted pages.
     pub children: Vec<PageRef>,
     pub drafts: Vec<PageRef>,
     pub child_index: ChildIndex,
-    pub by_id: HashMap<String, PageRef>,
+    /// Shared between snapshots that differ only in page contents.
+    pub by_id: Arc<HashMap<String, PageRef>>,
     pub content: Translated,
     pub files: Vec<File>,
     /// Users in folder order.
@@ -170,7 +173,10 @@ pub struct Site {
 
 impl Site {
     pub fn page(&self, id: &str) -> Option<&Page> {
-        self.by_id.get(id).map(|&r| &self.pages[r])
+        self.by_id
+            .get(id)
+            .and_then(|&r| self.pages.get(r))
+            .map(|p| &**p)
     }
 
     pub fn page_ref(&self, id: &str) -> Option<PageRef> {

@@ -169,6 +169,66 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
     scanner.site
 }
 
+/// A snapshot in which only the own files of the page in `dir` are read
+/// again: its content, its files and its modification time. The rest of the
+/// site is shared with `site`. `None` when the folder changed in a way that
+/// needs a full scan: it is gone, its template or its subfolders changed,
+/// or a file of it cannot be parsed.
+pub fn rescan_page(site: &Site, dir: &Path, cache: &ParseCache) -> Option<Site> {
+    let at = site.pages.iter().position(|p| p.dir == dir)?;
+    let old = site.pages.get(at)?;
+    let mut scanner = Scanner {
+        cache,
+        site: Site::default(),
+        codes: site.languages.iter().map(|l| l.code.clone()).collect(),
+    };
+    let entries = list_dir(dir);
+    let (contents, files) = scanner.contents_and_files(&entries, None);
+    let (template, content) = contents.into_iter().last()?;
+    let folders: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.is_dir && !is_ignored(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    let before = old_folders(site, old);
+    let same_folders =
+        folders.len() == before.len() && before.iter().all(|name| folders.contains(&name.as_str()));
+    if template != old.template || !same_folders || !scanner.site.problems.is_empty() {
+        return None;
+    }
+    let modified = entries
+        .iter()
+        .filter(|e| e.name.ends_with(".txt"))
+        .map(|e| e.modified)
+        .max()
+        .unwrap_or(old.modified);
+    let mut next = site.clone();
+    let page = next.pages.get_mut(at)?;
+    *page = Arc::new(Page {
+        content,
+        files,
+        modified,
+        ..Page::clone(old)
+    });
+    Some(next)
+}
+
+/// The subfolder names a page had when it was scanned: its children's
+/// folders, and `_drafts` when it has drafts. An empty `_drafts` folder or
+/// one that is not a page makes the lists differ, which only costs a full scan.
+fn old_folders(site: &Site, page: &Page) -> Vec<String> {
+    let mut names: Vec<String> = page
+        .children
+        .iter()
+        .filter_map(|&r| site.pages.get(r))
+        .filter_map(|child| child.dir.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    if !page.drafts.is_empty() {
+        names.push("_drafts".into());
+    }
+    names
+}
+
 struct Scanner<'a> {
     cache: &'a ParseCache,
     site: Site,
@@ -305,7 +365,7 @@ impl Scanner<'_> {
             .last()
             .unwrap_or_else(|| ("default".into(), Translated::new()));
         let me = self.site.pages.len();
-        self.site.pages.push(Page {
+        self.site.pages.push(Arc::new(Page {
             id: id.clone(),
             slug,
             num,
@@ -319,14 +379,18 @@ impl Scanner<'_> {
             files,
             content,
             modified,
-        });
-        self.site.by_id.entry(id.clone()).or_insert(me);
+        }));
+        Arc::make_mut(&mut self.site.by_id)
+            .entry(id.clone())
+            .or_insert(me);
         let (children, drafts) = self.child_pages(&entries, Some(me), &id);
         let index = ChildIndex::build(&self.site.pages, &children, &drafts);
-        let page = &mut self.site.pages[me];
-        page.children = children;
-        page.drafts = drafts;
-        page.child_index = index;
+        // The page is not shared yet: only this scan holds it.
+        if let Some(page) = self.site.pages.get_mut(me).and_then(Arc::get_mut) {
+            page.children = children;
+            page.drafts = drafts;
+            page.child_index = index;
+        }
         Some(me)
     }
 

@@ -53,11 +53,13 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let input = object_body(call)?;
     let bp = call.app.blueprints.page(&p.template);
     let path = content_path(&p.dir, &p.template, language_code(call).as_deref());
-    commit(call, |_| {
+    let result = call.app.store.write_page_files(&p.dir, |_| {
         let mut fields = read_fields(&path)?;
         merge(&mut fields, bp, &input);
         write_fields(&path, &fields)
-    })?;
+    });
+    call.site = call.app.store.site();
+    result.map_err(|e| ApiError::from(WriteError::from(e)))?;
     let mut data = rendered(call, &p.id)?;
     show_submitted(&mut data, bp, &input);
     Ok(Reply::Model(data))
