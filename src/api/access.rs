@@ -82,7 +82,24 @@ pub fn page_accessible(call: &Call, page: PageRef) -> bool {
 }
 
 pub fn page_listable(call: &Call, page: PageRef) -> bool {
-    page_accessible(call, page) && page_can(call, page, "list")
+    template_listable(call, &call.site.pages[page].template)
+}
+
+/// Whether the actor may list pages of `template`. No hard rule applies to
+/// `read`, `access` or `list`, so the template and the role alone decide:
+/// a listing asks once per template instead of once per page.
+pub fn template_listable(call: &Call, template: &str) -> bool {
+    let options = &call.app.blueprints.page(template).options;
+    let role = &call.actor.role;
+    ["read", "access", "list"].iter().all(|action| {
+        decide(
+            role,
+            "pages",
+            action,
+            true,
+            options.decide(action, &role.name),
+        )
+    })
 }
 
 pub fn page_options(call: &Call, page: PageRef) -> Value {

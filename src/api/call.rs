@@ -185,7 +185,7 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
 
 /// How often a write planned on a stale snapshot is planned again before
 /// the client is told to retry.
-const STALE_RETRIES: usize = 5;
+const STALE_RETRIES: usize = 20;
 
 /// Runs the handler; a write that lost a race with another write is planned
 /// again on the fresh snapshot (optimistic concurrency: handlers change

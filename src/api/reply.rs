@@ -40,6 +40,26 @@ impl Pagination {
 /// Picks the requested page of `items` (api.md §2.2): `page` from 1, `limit`
 /// 100 by default and 20 for `0`; a page past the end is an error.
 pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)> {
+    let pagination = pagination_of(call, items.len())?;
+    let page_items = items
+        .into_iter()
+        .skip(pagination.offset)
+        .take(pagination.limit)
+        .collect();
+    Ok((page_items, pagination))
+}
+
+/// [`paginate`] over a borrowed list: the page is a sub-slice, so its cost
+/// does not depend on how long the list is.
+pub fn paginate_slice<'a, T>(call: &Call, items: &'a [T]) -> ApiResult<(&'a [T], Pagination)> {
+    let pagination = pagination_of(call, items.len())?;
+    let start = pagination.offset.min(items.len());
+    let end = start.saturating_add(pagination.limit).min(items.len());
+    Ok((items.get(start..end).unwrap_or(&[]), pagination))
+}
+
+/// The page, offset and limit a request asks for over `total` items.
+fn pagination_of(call: &Call, total: usize) -> ApiResult<Pagination> {
     let number = |key: &str, default: usize| -> ApiResult<usize> {
         match call.query.get(key).map(str::trim) {
             None | Some("") => Ok(default),
@@ -53,7 +73,6 @@ pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)
         n => n,
     };
     let requested = number("page", 1)?.max(1);
-    let total = items.len();
     let pages = total.div_ceil(limit);
     if requested > pages.max(1) {
         return Err(
@@ -63,18 +82,14 @@ pub fn paginate<T>(call: &Call, items: Vec<T>) -> ApiResult<(Vec<T>, Pagination)
             )),
         );
     }
-    let offset = (requested - 1) * limit;
-    let page_items: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    let offset = (requested - 1).saturating_mul(limit);
     let page = if total == 0 { 0 } else { requested };
-    Ok((
-        page_items,
-        Pagination {
-            page,
-            total,
-            offset,
-            limit,
-        },
-    ))
+    Ok(Pagination {
+        page,
+        total,
+        offset,
+        limit,
+    })
 }
 
 /// Status and body text of a successful reply.

@@ -5,8 +5,14 @@
 //! same folder accepts them. Verification is total: a broken or foreign hash is a mismatch,
 //! never an error or a panic.
 
+use parking_lot::Mutex;
 use serde_json::{Map, Value};
 use thiserror::Error;
+
+/// The one lane bcrypt runs in. A hash costs tens of milliseconds of CPU; with a lane per
+/// request a login flood would take every core and starve reads (issue 4). Waiting callers
+/// sleep on the lock instead of spinning, so at most one core ever hashes.
+static HASHING: Mutex<()> = Mutex::new(());
 
 /// PHP's default bcrypt cost.
 pub const BCRYPT_COST: u32 = 10;
@@ -51,7 +57,11 @@ pub fn verify(password: &str, hash: &str) -> bool {
         // PASSWORD_ARGON2*) are not supported; accounts using them cannot log in to Folio.
         return false;
     }
-    is_bcrypt_hash(hash) && bcrypt::verify(password, hash).unwrap_or(false)
+    if !is_bcrypt_hash(hash) {
+        return false;
+    }
+    let _lane = HASHING.lock();
+    bcrypt::verify(password, hash).unwrap_or(false)
 }
 
 /// Hashes `password` as PHP's `password_hash` does by default: bcrypt, cost 10, `$2y$`.
@@ -59,6 +69,7 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
     if password.contains('\0') {
         return Err(PasswordError::NulByte);
     }
+    let _lane = HASHING.lock();
     let parts = bcrypt::hash_with_result(password, BCRYPT_COST).map_err(PasswordError::Bcrypt)?;
     Ok(parts.format_for_version(bcrypt::Version::TwoY))
 }

@@ -21,7 +21,8 @@ pub mod scan;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
 
@@ -38,8 +39,10 @@ pub struct Store {
     languages: bool,
     cache: ParseCache,
     current: RwLock<Arc<Site>>,
-    /// Serialises rescans and writes, so a write never races a rescan.
+    /// Serialises writes and the publishing of snapshots.
     writer: Mutex<()>,
+    /// Counts published snapshots, so a poll can tell a write overtook it.
+    generation: AtomicU64,
 }
 
 impl Store {
@@ -59,6 +62,7 @@ impl Store {
             cache,
             current: RwLock::new(Arc::new(site)),
             writer: Mutex::new(()),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -80,9 +84,18 @@ impl Store {
     }
 
     /// Rescans the folder and publishes the new snapshot.
+    ///
+    /// The scan runs without the writer lock, so a slow poll never holds up
+    /// a write; a snapshot that a write overtook is dropped, since the write
+    /// published a newer one and the next poll sees everything else.
     pub fn refresh(&self) {
+        let before = self.generation.load(Ordering::Acquire);
+        let site = scan::scan(&self.roots, self.languages, &self.cache);
         let _guard = self.writer.lock();
-        self.rescan_locked();
+        let unchanged = site.fingerprint == self.current.read().fingerprint;
+        if self.generation.load(Ordering::Acquire) == before && !unchanged {
+            self.publish(site);
+        }
     }
 
     /// Publishes a new snapshot only when the folder changed, so that a
@@ -90,8 +103,14 @@ impl Store {
     fn rescan_locked(&self) {
         let site = scan::scan(&self.roots, self.languages, &self.cache);
         if site.fingerprint != self.current.read().fingerprint {
-            *self.current.write() = Arc::new(site);
+            self.publish(site);
         }
+    }
+
+    /// Publishes a snapshot; the caller holds the writer lock.
+    fn publish(&self, site: Site) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *self.current.write() = Arc::new(site);
     }
 
     /// Runs `change` with writes serialised, then rescans so the index shows it.
@@ -122,20 +141,112 @@ impl Store {
         Ok(result)
     }
 
+    /// Like [`Store::write`] for a change to the own files of the page in
+    /// `dir` only (its content files): the snapshot is updated for that
+    /// folder alone instead of rescanning the site, so a content update
+    /// costs the same on a site of any size. Anything unexpected in the
+    /// folder falls back to the full rescan.
+    pub fn write_page_files<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
+        let _guard = self.writer.lock();
+        let site = self.current.read().clone();
+        let result = change(&site);
+        match scan::rescan_page(&site, dir, &self.cache) {
+            Some(next) => self.publish(next),
+            None => self.rescan_locked(),
+        }
+        result
+    }
+
     /// Starts the background rescan. It runs until the process ends.
-    // FIXME: every poll lists every folder of the site; that is cheap for
-    // ordinary sites but grows with very large ones (issue 4 covers it).
+    ///
+    /// A full rescan lists every folder, which on a large site costs far more
+    /// than any request, so the poller must never compete with requests: its
+    /// thread runs at the lowest CPU priority, and it waits at least
+    /// [`RESCAN_IDLE_FACTOR`] times as long as the last scan took, which caps
+    /// its share of one core however big the site grows.
+    // FIXME: every poll still lists every folder of the site; on a 100k-page
+    // site a hand edit can take several seconds to show.
     pub fn watch(self: &Arc<Store>, interval: Duration) {
         let store = Arc::downgrade(self);
         std::thread::Builder::new()
             .name("folio-rescan".into())
             .spawn(move || {
+                lower_thread_priority();
+                let mut wait = interval;
                 loop {
-                    std::thread::sleep(interval);
+                    std::thread::sleep(wait);
                     let Some(store) = store.upgrade() else { return };
+                    let started = Instant::now();
                     store.refresh();
+                    wait = interval.max(started.elapsed() * RESCAN_IDLE_FACTOR);
                 }
             })
             .ok();
+    }
+}
+
+/// How many times its own duration the poller rests between two rescans.
+const RESCAN_IDLE_FACTOR: u32 = 4;
+
+/// Gives the calling thread the lowest scheduling priority. On Linux, nice
+/// values belong to threads, so this leaves request threads untouched.
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `setpriority` with PRIO_PROCESS and `who = 0` only changes the
+    // calling thread's nice value; it reads no memory of ours.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_page_files_write_updates_that_page_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_notes/default.txt"), "Title: Notes");
+        write(&c.join("1_notes/1_a/default.txt"), "Title: A");
+        write(&c.join("about/default.txt"), "Title: About");
+        let store = Store::open(dir.path(), false);
+        let before = store.site();
+        let notes = c.join("1_notes");
+        store.write_page_files(&notes, |_| {
+            fsio::write_atomic(&notes.join("default.txt"), b"Title: Changed").unwrap();
+        });
+        let after = store.site();
+        assert_eq!(
+            after.page("notes").unwrap().content[""].get("title"),
+            Some("Changed")
+        );
+        assert_eq!(
+            after.page("notes/a").unwrap().content[""].get("title"),
+            Some("A")
+        );
+        let about = before.page_ref("about").unwrap();
+        assert!(
+            Arc::ptr_eq(&before.pages[about], &after.pages[about]),
+            "others are shared"
+        );
+    }
+
+    #[test]
+    fn a_page_files_write_that_adds_a_folder_rescans_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_notes/default.txt"), "Title: Notes");
+        let store = Store::open(dir.path(), false);
+        let notes = c.join("1_notes");
+        store.write_page_files(&notes, |_| {
+            write(&notes.join("1_new/default.txt"), "Title: New")
+        });
+        assert!(store.site().page("notes/new").is_some());
     }
 }

@@ -47,10 +47,41 @@ pub struct Page {
     /// Listed and unlisted children, in natural order of their folder names.
     pub children: Vec<PageRef>,
     pub drafts: Vec<PageRef>,
+    pub child_index: ChildIndex,
     pub files: Vec<File>,
     pub content: Translated,
     /// Newest modification time (unix seconds) of the folder's content files.
     pub modified: i64,
+}
+
+/// What listings of one parent need without walking every child: the
+/// children split by status and the templates among children and drafts.
+/// With these a listing slices instead of filtering, so its cost does not
+/// grow with the number of siblings (issue 4).
+#[derive(Debug, Clone, Default)]
+pub struct ChildIndex {
+    pub listed: Vec<PageRef>,
+    pub unlisted: Vec<PageRef>,
+    /// Distinct templates of children and drafts, in order of first use.
+    pub templates: Vec<String>,
+}
+
+impl ChildIndex {
+    pub fn build(pages: &[Arc<Page>], children: &[PageRef], drafts: &[PageRef]) -> ChildIndex {
+        let mut index = ChildIndex::default();
+        for &r in children.iter().chain(drafts) {
+            let Some(page) = pages.get(r) else { continue };
+            match page.status {
+                Status::Listed => index.listed.push(r),
+                Status::Unlisted => index.unlisted.push(r),
+                Status::Draft => {}
+            }
+            if !index.templates.contains(&page.template) {
+                index.templates.push(page.template.clone());
+            }
+        }
+        index
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -123,11 +154,15 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Default)]
 pub struct Site {
-    pub pages: Vec<Page>,
+    /// Pages behind `Arc`s, so a write that changes one page publishes a new
+    /// snapshot without copying the others.
+    pub pages: Vec<Arc<Page>>,
     /// Top-level listed and unlisted pages.
     pub children: Vec<PageRef>,
     pub drafts: Vec<PageRef>,
-    pub by_id: HashMap<String, PageRef>,
+    pub child_index: ChildIndex,
+    /// Shared between snapshots that differ only in page contents.
+    pub by_id: Arc<HashMap<String, PageRef>>,
     pub content: Translated,
     pub files: Vec<File>,
     /// Users in folder order.
@@ -147,7 +182,10 @@ impl Site {
     }
 
     pub fn page(&self, id: &str) -> Option<&Page> {
-        self.by_id.get(id).map(|&r| &self.pages[r])
+        self.by_id
+            .get(id)
+            .and_then(|&r| self.pages.get(r))
+            .map(|p| &**p)
     }
 
     pub fn page_ref(&self, id: &str) -> Option<PageRef> {

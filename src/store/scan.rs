@@ -12,7 +12,9 @@ use std::time::UNIX_EPOCH;
 use parking_lot::Mutex;
 
 use super::media;
-use super::model::{File, Language, Page, PageRef, Problem, Site, Status, Translated, User};
+use super::model::{
+    ChildIndex, File, Language, Page, PageRef, Problem, Site, Status, Translated, User,
+};
 use super::natural::natural_cmp;
 use crate::format::php::{self, PhpKey, PhpValue};
 use crate::format::txt::{self, Fields};
@@ -186,11 +188,76 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
         .unwrap_or_default();
     scanner.site.files = files;
     let (children, drafts) = scanner.child_pages(&top, None, "");
+    scanner.site.child_index = ChildIndex::build(&scanner.site.pages, &children, &drafts);
     scanner.site.children = children;
     scanner.site.drafts = drafts;
     scanner.site.users = scanner.users(&roots.accounts);
     scanner.site.fingerprint = scanner.print.finish();
     scanner.site
+}
+
+/// A snapshot in which only the own files of the page in `dir` are read
+/// again: its content, its files and its modification time. The rest of the
+/// site is shared with `site`. `None` when the folder changed in a way that
+/// needs a full scan: it is gone, its template or its subfolders changed,
+/// or a file of it cannot be parsed.
+pub fn rescan_page(site: &Site, dir: &Path, cache: &ParseCache) -> Option<Site> {
+    let at = site.pages.iter().position(|p| p.dir == dir)?;
+    let old = site.pages.get(at)?;
+    let mut scanner = Scanner {
+        cache,
+        site: Site::default(),
+        print: Fingerprint::default(),
+        codes: site.languages.iter().map(|l| l.code.clone()).collect(),
+    };
+    let entries = list_dir(dir, &mut scanner.print);
+    let (contents, files) = scanner.contents_and_files(&entries, None);
+    let (template, content) = contents.into_iter().last()?;
+    let folders: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.is_dir && !is_ignored(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    let before = old_folders(site, old);
+    let same_folders =
+        folders.len() == before.len() && before.iter().all(|name| folders.contains(&name.as_str()));
+    if template != old.template || !same_folders || !scanner.site.problems.is_empty() {
+        return None;
+    }
+    let modified = entries
+        .iter()
+        .filter(|e| e.name.ends_with(".txt"))
+        .map(|e| e.modified)
+        .max()
+        .unwrap_or(old.modified);
+    let mut next = site.clone();
+    // Only part of the folder was looked at: no fingerprint vouches for this
+    // snapshot, so the next full scan publishes whatever it finds.
+    next.fingerprint = 0;
+    let page = next.pages.get_mut(at)?;
+    *page = Arc::new(Page {
+        content,
+        files,
+        modified,
+        ..Page::clone(old)
+    });
+    Some(next)
+}
+
+/// The subfolder names a page had when it was scanned: its children's
+/// folders, and `_drafts` when it has drafts. An empty `_drafts` folder or
+/// one that is not a page makes the lists differ, which only costs a full scan.
+fn old_folders(site: &Site, page: &Page) -> Vec<String> {
+    let mut names: Vec<String> = page
+        .children
+        .iter()
+        .filter_map(|&r| site.pages.get(r))
+        .filter_map(|child| child.dir.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    if !page.drafts.is_empty() {
+        names.push("_drafts".into());
+    }
+    names
 }
 
 struct Scanner<'a> {
@@ -337,7 +404,7 @@ impl Scanner<'_> {
             .last()
             .unwrap_or_else(|| ("default".into(), Translated::new()));
         let me = self.site.pages.len();
-        self.site.pages.push(Page {
+        self.site.pages.push(Arc::new(Page {
             id: id.clone(),
             slug,
             num,
@@ -347,14 +414,22 @@ impl Scanner<'_> {
             parent,
             children: Vec::new(),
             drafts: Vec::new(),
+            child_index: ChildIndex::default(),
             files,
             content,
             modified,
-        });
-        self.site.by_id.entry(id.clone()).or_insert(me);
+        }));
+        Arc::make_mut(&mut self.site.by_id)
+            .entry(id.clone())
+            .or_insert(me);
         let (children, drafts) = self.child_pages(&entries, Some(me), &id);
-        self.site.pages[me].children = children;
-        self.site.pages[me].drafts = drafts;
+        let index = ChildIndex::build(&self.site.pages, &children, &drafts);
+        // The page is not shared yet: only this scan holds it.
+        if let Some(page) = self.site.pages.get_mut(me).and_then(Arc::get_mut) {
+            page.children = children;
+            page.drafts = drafts;
+            page.child_index = index;
+        }
         Some(me)
     }
 
@@ -631,5 +706,27 @@ mod tests {
         assert_eq!(blog.files.len(), 1);
         assert_eq!(blog.files[0].meta[""].get("alt"), Some("a photo"));
         assert_eq!(site.page("about").unwrap().status, Status::Unlisted);
+    }
+
+    #[test]
+    fn indexes_children_by_status_and_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_blog/blog.txt"), "Title: Blog");
+        write(&c.join("1_blog/1_a/note.txt"), "Title: A");
+        write(&c.join("1_blog/b/album.txt"), "Title: B");
+        write(&c.join("1_blog/2_c/note.txt"), "Title: C");
+        write(&c.join("1_blog/_drafts/d/draft.txt"), "Title: D");
+        write(&c.join("about/about.txt"), "Title: About");
+        let site = scan(&Roots::for_site(dir.path()), false, &ParseCache::default());
+        let ids = |refs: &[PageRef]| -> Vec<String> {
+            refs.iter().map(|&r| site.pages[r].id.clone()).collect()
+        };
+        let index = &site.page("blog").unwrap().child_index;
+        assert_eq!(ids(&index.listed), ["blog/a", "blog/c"]);
+        assert_eq!(ids(&index.unlisted), ["blog/b"]);
+        assert_eq!(index.templates, ["note", "album", "draft"]);
+        assert_eq!(ids(&site.child_index.listed), ["blog"]);
+        assert_eq!(ids(&site.child_index.unlisted), ["about"]);
     }
 }

@@ -45,11 +45,17 @@ pub fn write_content(
     let language = write_language(call)?;
     let code = language.as_ref().map(|l| l.code.clone());
     let app = call.app;
-    // The content is read inside the write lock, and only if the snapshot
-    // the model was found in is still current: page references index one
-    // snapshot, and a write that landed in between must be merged, not
-    // overwritten. A stale plan is planned again (see `ApiError::stale`).
-    let written = app.store.write_if_current(&call.site, |site| {
+    // Page references index one snapshot; the page is found again by its id
+    // in the snapshot current under the write lock, so a concurrent rename
+    // of its folder is followed, and a write that landed in between is
+    // merged, not overwritten.
+    let page_id = |page: &PageRef| call.site.pages.get(*page).map(|p| p.id.clone());
+    let ids = match model {
+        ContentModel::Page(page) | ContentModel::PageFile(Some(page), _) => page_id(page),
+        _ => None,
+    };
+    let written = app.store.write(|site| {
+        let model = &current_ref(site, model, ids.as_deref())?;
         let (dir, name, translated, untranslatable) = locate(app, site, model)?;
         let default_code = site
             .default_language()
@@ -73,7 +79,27 @@ pub fn write_content(
         Ok(fields)
     });
     call.site = app.store.site();
-    written.unwrap_or_else(|_stale| Err(ApiError::stale()))
+    written
+}
+
+/// `model` with its page reference moved to the page of the same id in `site`.
+fn current_ref(
+    site: &Site,
+    model: &ContentModel,
+    page_id: Option<&str>,
+) -> ApiResult<ContentModel> {
+    let find = || {
+        page_id
+            .and_then(|id| site.page_ref(id))
+            .ok_or_else(|| ApiError::page_not_found(page_id.unwrap_or_default()))
+    };
+    Ok(match model {
+        ContentModel::Page(_) => ContentModel::Page(find()?),
+        ContentModel::PageFile(Some(_), name) => {
+            ContentModel::PageFile(Some(find()?), name.clone())
+        }
+        other => other.clone(),
+    })
 }
 
 /// A content file that Folio could not read is left alone: overwriting it

@@ -22,14 +22,14 @@ pub fn read(call: &mut Call) -> ApiResult<Reply> {
 }
 
 pub fn children(call: &mut Call) -> ApiResult<Reply> {
-    let pages = by_status(call, &call.site.children, &call.site.drafts)?;
-    collection(call, pages)
+    let pages = by_status(call, None)?;
+    collection(call, &pages)
 }
 
 pub fn search_children(call: &mut Call) -> ApiResult<Reply> {
-    let pages = by_status(call, &call.site.children, &call.site.drafts)?;
+    let pages = by_status(call, None)?.into_owned();
     let found = SearchRequest::from_call(call).run(pages, |&p| searchable(call, p));
-    collection(call, found)
+    collection(call, &found)
 }
 
 /// Searches every page of the site, drafts included.
@@ -41,7 +41,7 @@ pub fn search(call: &mut Call) -> ApiResult<Reply> {
         .filter(|&p| super::super::access::page_listable(call, p))
         .collect();
     let found = SearchRequest::from_call(call).run(pages, |&p| searchable(call, p));
-    collection(call, found)
+    collection(call, &found)
 }
 
 pub fn blueprints(call: &mut Call) -> ApiResult<Reply> {
@@ -73,7 +73,7 @@ pub fn find(call: &mut Call) -> ApiResult<Reply> {
             call.site.pages[p].status != crate::store::Status::Draft && page_accessible(call, p)
         })
         .collect();
-    collection(call, pages)
+    collection(call, &pages)
 }
 
 /// `PATCH site/title`.

@@ -5,10 +5,14 @@
 //! never half of one. File names come only from a parsed `SessionToken`, which holds nothing
 //! but digits and hex, so no name can leave the folder.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use parking_lot::Mutex;
 
 use rand::RngCore;
 use rand::rngs::OsRng;
@@ -21,16 +25,40 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 
 const TEMP_SUFFIX: &str = ".tmp";
 
+/// Most decoded sessions kept in memory; past this the cache starts over.
+const CACHE_LIMIT: usize = 10_000;
+
+/// What tells two versions of a session file apart: mtime in nanoseconds,
+/// inode and size. Every save replaces the inode, so a save by any process
+/// (Folio or PHP Kirby) is a change.
+type Stamp = (u128, u64, u64);
+
+/// A session file and the secret key it was opened with.
+type CacheKey = (PathBuf, String);
+
+/// What each cached file decoded to, with the stamp it had then.
+type DecodedSessions = HashMap<CacheKey, (Stamp, Option<SessionData>)>;
+
 /// A session store over one folder, normally `site/sessions`.
+///
+/// Decoded sessions are cached by file and checked against the file's stamp
+/// on every load: a `stat` instead of reading and decoding the file, and
+/// still correct when other processes share the folder.
 #[derive(Debug, Clone)]
 pub struct FileSessionStore {
     dir: PathBuf,
+    /// Keyed by file and the token's secret key, since what a file decodes
+    /// to depends on the key it is opened with.
+    cache: Arc<Mutex<DecodedSessions>>,
 }
 
 impl FileSessionStore {
     /// A store over `dir`; the folder is created on the first save.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        FileSessionStore { dir: dir.into() }
+        FileSessionStore {
+            dir: dir.into(),
+            cache: Arc::default(),
+        }
     }
 
     /// The folder this store keeps its files in.
@@ -94,10 +122,33 @@ impl FileSessionStore {
 
 impl SessionStore for FileSessionStore {
     fn load(&self, token: &SessionToken, now: i64) -> Result<Option<SessionData>, SessionError> {
-        let Some(content) = self.read_capped(&self.path_for(token))? else {
-            return Ok(None);
+        let path = self.path_for(token);
+        let slot = (path.clone(), token.key.clone());
+        let stamp = match fs::metadata(&path) {
+            Ok(meta) => stamp_of(&meta),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                self.cache.lock().remove(&slot);
+                return Ok(None);
+            }
+            Err(err) => return Err(self.io_error(&path, err)),
         };
-        Ok(decode_file(token, &content).filter(|data| data.is_valid(now)))
+        let cached = self.cache.lock().get(&slot).cloned();
+        let decoded = match cached {
+            Some((seen, decoded)) if seen == stamp => decoded,
+            _ => {
+                let Some(content) = self.read_capped(&path)? else {
+                    return Ok(None);
+                };
+                let decoded = decode_file(token, &content);
+                let mut cache = self.cache.lock();
+                if cache.len() >= CACHE_LIMIT {
+                    cache.clear();
+                }
+                cache.insert(slot, (stamp, decoded.clone()));
+                decoded
+            }
+        };
+        Ok(decoded.filter(|data| data.is_valid(now)))
     }
 
     fn save(&self, token: &SessionToken, data: &SessionData) -> Result<(), SessionError> {
@@ -142,6 +193,19 @@ fn session_file_expiry(name: &str) -> Option<i64> {
     } else {
         None
     }
+}
+
+fn stamp_of(meta: &fs::Metadata) -> Stamp {
+    let nanos = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    (nanos, inode, meta.len())
 }
 
 fn is_stale(path: &Path) -> bool {
@@ -245,6 +309,15 @@ mod tests {
             ..token.clone()
         };
         assert_eq!(store.load(&thief, NOW).expect("load"), None);
+        assert!(
+            store.load(&token, NOW).expect("load").is_some(),
+            "a thief's try is not cached for the owner"
+        );
+        assert_eq!(
+            store.load(&thief, NOW).expect("load"),
+            None,
+            "nor the owner's for a thief"
+        );
         assert_eq!(store.load(&token, NOW + 1801).expect("load"), None, "idle");
         assert_eq!(
             store.load(&token, NOW + 7201).expect("load"),
