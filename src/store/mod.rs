@@ -147,10 +147,18 @@ impl Store {
     /// costs the same on a site of any size. Anything unexpected in the
     /// folder falls back to the full rescan.
     pub fn write_page_files<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
+        self.write_refreshing(|site| (change(site), Some(dir.to_owned())))
+    }
+
+    /// Like [`Store::write`], where `change` also names the page folder whose
+    /// own files it changed (`None`: anything else, or nothing). Only that
+    /// folder is read again; anything unexpected there falls back to the
+    /// full rescan.
+    pub fn write_refreshing<T>(&self, change: impl FnOnce(&Site) -> (T, Option<PathBuf>)) -> T {
         let _guard = self.writer.lock();
         let site = self.current.read().clone();
-        let result = change(&site);
-        match scan::rescan_page(&site, dir, &self.cache) {
+        let (result, dir) = change(&site);
+        match dir.and_then(|dir| scan::rescan_page(&site, &dir, &self.cache)) {
             Some(next) => self.publish(next),
             None => self.rescan_locked(),
         }

@@ -54,32 +54,51 @@ pub fn write_content(
         ContentModel::Page(page) | ContentModel::PageFile(Some(page), _) => page_id(page),
         _ => None,
     };
-    let written = app.store.write(|site| {
-        let model = &current_ref(site, model, ids.as_deref())?;
-        let (dir, name, translated, untranslatable) = locate(app, site, model)?;
-        let default_code = site
-            .default_language()
-            .map(|l| l.code.clone())
-            .unwrap_or_default();
-        let own_code = code.clone().unwrap_or_default();
-        let untranslatable: Vec<&str> = untranslatable.iter().map(String::as_str).collect();
-        let fields = translation_fields(
-            translated.get(&default_code).map(|f| &**f),
-            translated.get(&own_code).map(|f| &**f),
-            changes,
-            &untranslatable,
-            own_code == default_code,
-        );
-        let path = content_path(&dir, &name, code.as_deref());
-        if site.is_unreadable(&path) {
-            return Err(unreadable(&path));
-        }
-        write_fields(&path, &fields)
-            .map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
-        Ok(fields)
+    let written = app.store.write_refreshing(|site| {
+        let written = write_current(app, site, model, ids.as_deref(), code.as_deref(), changes);
+        // A page's own content file changed: only its folder is read again.
+        let page_dir = match (&written, model) {
+            (Ok((_, dir)), ContentModel::Page(_)) => Some(dir.clone()),
+            _ => None,
+        };
+        (written.map(|(fields, _)| fields), page_dir)
     });
     call.site = app.store.site();
     written
+}
+
+/// The write itself, on the snapshot current under the write lock; returns
+/// the fields as written and the model's folder.
+fn write_current(
+    app: &App,
+    site: &Site,
+    model: &ContentModel,
+    page_id: Option<&str>,
+    code: Option<&str>,
+    changes: &[(String, Option<String>)],
+) -> ApiResult<(Fields, PathBuf)> {
+    let model = &current_ref(site, model, page_id)?;
+    let (dir, name, translated, untranslatable) = locate(app, site, model)?;
+    let default_code = site
+        .default_language()
+        .map(|l| l.code.clone())
+        .unwrap_or_default();
+    let own_code = code.unwrap_or_default().to_owned();
+    let untranslatable: Vec<&str> = untranslatable.iter().map(String::as_str).collect();
+    let fields = translation_fields(
+        translated.get(&default_code).map(|f| &**f),
+        translated.get(&own_code).map(|f| &**f),
+        changes,
+        &untranslatable,
+        own_code == default_code,
+    );
+    let path = content_path(&dir, &name, code);
+    if site.is_unreadable(&path) {
+        return Err(unreadable(&path));
+    }
+    write_fields(&path, &fields)
+        .map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
+    Ok((fields, dir))
 }
 
 /// `model` with its page reference moved to the page of the same id in `site`.
