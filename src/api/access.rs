@@ -135,15 +135,7 @@ pub fn file_can(call: &Call, parent_templates: FileTemplates, file: &File, actio
 }
 
 pub fn file_template(call: &Call, file: &File) -> Option<String> {
-    let fields = crate::store::model::fields_for(
-        &file.meta,
-        call.language.as_ref(),
-        call.site.default_language(),
-    );
-    fields
-        .get("template")
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
+    call.field(&file.meta, "template")
 }
 
 pub fn file_accessible(call: &Call, parent_templates: FileTemplates, file: &File) -> bool {

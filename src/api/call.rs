@@ -103,6 +103,22 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// A non-empty field of `content` in the request's language.
+    pub fn field(&self, content: &crate::store::model::Translated, key: &str) -> Option<String> {
+        let default = self.site.default_language();
+        crate::store::model::field_in(content, self.language.as_ref(), default, key)
+    }
+
+    /// A non-empty field of `content` in the default language (UUIDs live there).
+    pub fn default_field(
+        &self,
+        content: &crate::store::model::Translated,
+        key: &str,
+    ) -> Option<String> {
+        let default = self.site.default_language();
+        crate::store::model::field_in(content, default, default, key)
+    }
+
     pub fn arg(&self, index: usize) -> &str {
         self.args.get(index).map(String::as_str).unwrap_or("")
     }

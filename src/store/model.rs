@@ -279,3 +279,16 @@ pub fn fields_for(
         (None, None) => Arc::default(),
     }
 }
+
+/// A non-empty field of a model's content in `language` (see [`fields_for`]).
+pub fn field_in(
+    content: &Translated,
+    language: Option<&Language>,
+    default: Option<&Language>,
+    key: &str,
+) -> Option<String> {
+    fields_for(content, language, default)
+        .get(key)
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}

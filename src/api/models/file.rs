@@ -275,15 +275,7 @@ pub fn url(call: &Call, owner: Owner, file: &File) -> String {
 }
 
 pub fn uuid(call: &Call, file: &File) -> Option<String> {
-    let fields = fields_for(
-        &file.meta,
-        call.site.default_language(),
-        call.site.default_language(),
-    );
-    fields
-        .get("uuid")
-        .filter(|u| !u.is_empty())
-        .map(str::to_owned)
+    call.default_field(&file.meta, "uuid")
 }
 
 fn dimensions(file: &File) -> Value {

@@ -7,7 +7,6 @@ use crate::api::access::{page_accessible, page_listable, page_options};
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
-use crate::store::model::fields_for;
 use crate::store::{PageRef, Status};
 
 pub static VIEWS: Views = Views {
@@ -160,29 +159,12 @@ fn siblings(call: &Call, page: PageRef) -> Vec<PageRef> {
 
 pub fn title(call: &Call, page: PageRef) -> String {
     let p = &call.site.pages[page];
-    let fields = fields_for(
-        &p.content,
-        call.language.as_ref(),
-        call.site.default_language(),
-    );
-    fields
-        .get("title")
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
+    call.field(&p.content, "title")
         .unwrap_or_else(|| p.slug.clone())
 }
 
 pub fn uuid(call: &Call, page: PageRef) -> Option<String> {
-    let p = &call.site.pages[page];
-    let fields = fields_for(
-        &p.content,
-        call.site.default_language(),
-        call.site.default_language(),
-    );
-    fields
-        .get("uuid")
-        .filter(|u| !u.is_empty())
-        .map(str::to_owned)
+    call.default_field(&call.site.pages[page].content, "uuid")
 }
 
 /// The page's slug in the current language (a translation may rename it).

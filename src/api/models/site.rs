@@ -7,7 +7,6 @@ use crate::api::access::{page_listable, site_options};
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
-use crate::store::model::fields_for;
 
 pub static VIEWS: Views = Views {
     default: Some(&[
@@ -64,12 +63,7 @@ fn pages(call: &Call, refs: Vec<usize>, pick: &Pick) -> ApiResult<Value> {
 }
 
 pub fn title(call: &Call) -> String {
-    let fields = fields_for(
-        &call.site.content,
-        call.language.as_ref(),
-        call.site.default_language(),
-    );
-    fields.get("title").map(str::to_owned).unwrap_or_default()
+    call.field(&call.site.content, "title").unwrap_or_default()
 }
 
 /// The site URL in the current language: the origin, plus the language's

@@ -91,11 +91,5 @@ pub fn delete_avatar(call: &mut Call) -> ApiResult<Reply> {
             "The file cannot be deleted",
         ));
     }
-    let codes = support::language_codes(call);
-    call.app
-        .store
-        .write(|_| disk::delete(&avatar.path, &codes))
-        .map_err(io_error)?;
-    call.site = call.app.store.site();
-    Ok(Reply::Ok)
+    support::delete_file(call, &avatar.path)
 }

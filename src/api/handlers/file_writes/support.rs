@@ -355,3 +355,15 @@ pub fn body_object(call: &Call) -> ApiResult<Map<String, Value>> {
         Body::Form(_) | Body::Empty => Ok(call.body.object()),
     }
 }
+
+/// Removes a file with its meta files in every language, and refreshes the
+/// call's snapshot.
+pub fn delete_file(call: &mut Call, path: &std::path::Path) -> ApiResult<crate::api::reply::Reply> {
+    let codes = language_codes(call);
+    call.app
+        .store
+        .write(|_| crate::store::files::delete(path, &codes))
+        .map_err(super::io_error)?;
+    call.site = call.app.store.site();
+    Ok(crate::api::reply::Reply::Ok)
+}
