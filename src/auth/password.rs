@@ -2,8 +2,10 @@
 //!
 //! Kirby hashes with PHP's `password_hash(PASSWORD_DEFAULT)`: bcrypt, cost 10, prefix `$2y$`.
 //! Folio verifies those hashes and writes new ones in the same form, so a PHP Kirby on the
-//! same folder accepts them. Verification is total: a broken or foreign hash is a mismatch,
-//! never an error or a panic.
+//! same folder accepts them. It also verifies the argon2 hashes PHP writes with
+//! `PASSWORD_ARGON2I`/`PASSWORD_ARGON2ID`, within cost limits, since `password_verify` accepts
+//! them too. Verification is total: a broken or foreign hash is a mismatch, never an error or
+//! a panic.
 
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
@@ -53,15 +55,45 @@ pub fn verify(password: &str, hash: &str) -> bool {
         return false;
     }
     if hash.starts_with("$argon2") {
-        // FIXME: argon2 hashes (`$argon2i$`, `$argon2id$`, written by PHP with
-        // PASSWORD_ARGON2*) are not supported; accounts using them cannot log in to Folio.
-        return false;
+        return verify_argon2(password, hash);
     }
     if !is_bcrypt_hash(hash) {
         return false;
     }
     let _lane = HASHING.lock();
     bcrypt::verify(password, hash).unwrap_or(false)
+}
+
+/// Largest argon2 memory cost Folio agrees to spend on one verify, in KiB.
+/// PHP's default is 64 MiB; a hash asking for far more would let one
+/// edited `.htpasswd` exhaust the server's memory at every login.
+const ARGON2_MAX_MEMORY_KIB: u32 = 256 * 1024;
+
+/// Largest argon2 time cost (passes) Folio agrees to run; PHP's default is 4.
+const ARGON2_MAX_PASSES: u32 = 16;
+
+/// Verifies a PHC-format argon2 hash (`$argon2i$` or `$argon2id$`), which
+/// PHP writes for `PASSWORD_ARGON2I`/`PASSWORD_ARGON2ID`. Kirby accepts
+/// them through `password_verify`, so accounts moved from such a setup
+/// keep working. New hashes are still bcrypt, like Kirby's default.
+fn verify_argon2(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&parsed) else {
+        return false;
+    };
+    if params.m_cost() > ARGON2_MAX_MEMORY_KIB || params.t_cost() > ARGON2_MAX_PASSES {
+        tracing::warn!("refusing an argon2 hash whose cost exceeds Folio's limits");
+        return false;
+    }
+    // The same lane as bcrypt: argon2 is as costly, and worse for memory.
+    let _lane = HASHING.lock();
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
 }
 
 /// Hashes `password` as PHP's `password_hash` does by default: bcrypt, cost 10, `$2y$`.
@@ -193,6 +225,27 @@ mod tests {
         );
     }
 
+    /// Hashes made by libargon2 (the library behind PHP's `PASSWORD_ARGON2*`),
+    /// through Python's argon2-cffi, in the PHC form PHP writes.
+    const ARGON2_HASHES: [(&str, &str); 2] = [
+        (
+            "folio-argon2-test",
+            "$argon2id$v=19$m=19456,t=2,p=1$HmWGaWH609N17wcfg/CF2A$VbifNykhq7UhlPpHl0oi+mSpJq/imEHL1ZCYUSgzlsQ",
+        ),
+        (
+            "folio-argon2i",
+            "$argon2i$v=19$m=4096,t=3,p=2$c2FsdHNhbHRzYWx0$v+AS3fm4ZMBIVUXam+hlgcOlsWqBdZFy0ARULPPxR9c",
+        ),
+    ];
+
+    #[test]
+    fn verifies_argon2_hashes_from_libargon2() {
+        for (password, hash) in ARGON2_HASHES {
+            assert!(verify(password, hash), "{hash}");
+            assert!(!verify(&format!("{password}!"), hash), "{hash}");
+        }
+    }
+
     #[test]
     fn other_bcrypt_prefixes_verify() {
         let (password, hash) = PHP_HASHES[0];
@@ -217,7 +270,8 @@ mod tests {
             hash.replacen("$10$", "$$10", 1),
             hash.replacen('G', "!", 1),
             hash.replacen('G', "é", 1),
-            "$argon2id$v=19$m=65536,t=4,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG".into(),
+            "$argon2id$v=19$m=19456,t=2,p=1$HmWGaWH609N17wcfg/CF2A$Vbif".into(),
+            "$argon2id$v=19$m=9999999,t=2,p=1$HmWGaWH609N17wcfg/CF2A$VbifNykhq7UhlPpHl0oi+mSpJq/imEHL1ZCYUSgzlsQ".into(),
             "plain-text-password".into(),
             "\u{0}".repeat(60),
         ];
