@@ -135,6 +135,13 @@ pub struct FolioOptions {
     /// `folio.loginDelay`: the random 10 ms–2 s pause after a failed login
     /// (auth.md §6). On by default; tests turn it off to run fast.
     pub login_delay: bool,
+    /// `folio.maxBodySize`: the largest request body, in bytes, the API reads
+    /// for anything but an upload. PHP's own default (`post_max_size`) is 8 MiB.
+    pub max_body_bytes: usize,
+    /// `folio.maxUploadSize`: the largest multipart body, in bytes, the file
+    /// upload, replace and avatar routes read. PHP caps uploads with
+    /// `upload_max_filesize`; Folio has one option instead.
+    pub max_upload_bytes: usize,
 }
 
 impl FolioOptions {
@@ -284,6 +291,8 @@ impl Default for Config {
             folio: FolioOptions {
                 trusted_proxies: None,
                 login_delay: true,
+                max_body_bytes: 8 * 1024 * 1024,
+                max_upload_bytes: 64 * 1024 * 1024,
             },
             raw: PhpValue::Array(PhpArray::default()),
             warnings: Vec::new(),

@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -346,10 +346,17 @@ async fn handle_request(
     }
 }
 
-/// The plain answer for a request that ran past the request timeout.
+/// The answer for a request that ran past the request timeout, in Kirby's
+/// error envelope so API clients can parse it like any other error. The
+/// listener knows no translations, hence the fixed English message.
 fn timeout_response() -> Response<Body> {
-    let mut response = Response::new(Body::from("request timed out\n"));
+    let body = r#"{"status":"error","message":"The request took too long","code":503,"key":"error.general","details":[]}"#;
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
     response
 }
 

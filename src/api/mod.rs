@@ -30,11 +30,6 @@ use crate::app::App;
 use crate::serve::ConnInfo;
 use call::Incoming;
 
-/// The largest request body the API reads.
-// FIXME: one fixed limit for every route; uploads will want their own
-// (configurable) limit once the write routes land.
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
 }
@@ -71,9 +66,19 @@ async fn api_request(
 ) -> (Response<HttpBody>, Option<String>, Option<String>) {
     let conn = request.extensions().get::<ConnInfo>().copied();
     let (parts, body) = request.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
+    let limit = body_limit(&app, &parts, &sub_path);
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    // A declared length over the limit is refused before a byte is read.
+    if declared.is_some_and(|length| length > limit as u64) {
+        return (reply::too_large(&app, limit), None, None);
+    }
+    let bytes = match to_bytes(body, limit).await {
         Ok(bytes) => bytes,
-        Err(_) => return (reply::too_large(&app), None, None),
+        Err(_) => return (reply::too_large(&app, limit), None, None),
     };
     let incoming = Incoming::new(
         parts.method.as_str(),
@@ -100,6 +105,37 @@ async fn api_request(
             None,
         ),
     }
+}
+
+/// How many body bytes this request may send. Only multipart posts to the
+/// routes that take files (upload, replace, avatar) get the upload limit, so
+/// an anonymous client cannot make every route buffer an upload-sized body.
+fn body_limit(app: &App, parts: &axum::http::request::Parts, sub_path: &str) -> usize {
+    let options = &app.config.folio;
+    let is_multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    if parts.method == axum::http::Method::POST && is_multipart && takes_files(sub_path) {
+        options.max_upload_bytes
+    } else {
+        options.max_body_bytes
+    }
+}
+
+/// Whether an API path is one of the routes that accept uploaded files:
+/// `…/files` (upload), `…/files/<name>` (replace) and `users/<id>/avatar`.
+fn takes_files(sub_path: &str) -> bool {
+    let mut segments = sub_path.rsplit('/');
+    let last = segments.next().unwrap_or_default();
+    let before = segments.next().unwrap_or_default();
+    last == "files" || before == "files" || (last == "avatar" && !before.is_empty())
 }
 
 /// Whether a call is cheap enough to run on the async worker itself. Handing

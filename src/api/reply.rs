@@ -139,10 +139,13 @@ fn empty_as_list(value: Value) -> Value {
     }
 }
 
-/// The 413 answer for a body over the limit, in Kirby's error envelope.
-pub fn too_large(app: &App) -> Response<HttpBody> {
-    let error =
-        ApiError::message(Class::InvalidArgument, "The request body is too large").status(413);
+/// The 413 answer, in Kirby's error envelope, to a body over its limit
+/// (`folio.maxBodySize` or, for uploads, `folio.maxUploadSize`); the limit is
+/// in the details so a client can tell which one it hit.
+pub fn too_large(app: &App, limit: usize) -> Response<HttpBody> {
+    let error = ApiError::message(Class::InvalidArgument, "The request body is too large")
+        .status(413)
+        .details(serde_json::json!({"limit": limit}));
     let ctx = ErrorContext {
         translations: &app.translations,
         language: &app.config.panel.language,

@@ -178,6 +178,8 @@ fn folio(reader: &Reader, defaults: FolioOptions) -> Result<FolioOptions> {
     Ok(FolioOptions {
         trusted_proxies,
         login_delay: reader.truthy("folio.loginDelay", defaults.login_delay)?,
+        max_body_bytes: reader.number("folio.maxBodySize", defaults.max_body_bytes)?,
+        max_upload_bytes: reader.number("folio.maxUploadSize", defaults.max_upload_bytes)?,
     })
 }
 

@@ -47,6 +47,8 @@ const READ_OPTIONS: &[&str] = &[
     "email.transport",
     "folio.trustedProxies",
     "folio.loginDelay",
+    "folio.maxBodySize",
+    "folio.maxUploadSize",
 ];
 
 /// One dynamic value and where it sits.

@@ -246,6 +246,10 @@ async fn slow_handler_gets_the_timeout_answer() {
     let answer = http1_exchange(TcpStream::connect(server.addr).await.unwrap(), head).await;
 
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let envelope: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    assert_eq!(envelope["status"], "error");
+    assert_eq!(envelope["code"], 503);
     server.shut_down().await;
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod content_languages;
 mod files;
 mod languages;
+mod limits;
 mod locks;
 mod pages;
 mod read;
