@@ -12,8 +12,12 @@
 //! `Admin@Example.com` and `admin@example.com` share one counter. Addresses are
 //! stored as a hash, as Kirby stores them.
 //!
-//! Updates are read-modify-write under one lock and written atomically, so
+//! Updates are read-modify-write under a lock and written atomically, so
 //! concurrent failures never lose a count and a crash never leaves half a file.
+//! The lock is a process-wide mutex plus an advisory `flock` on the accounts
+//! folder, so two Folio processes serving one folder share counts too. (A
+//! PHP Kirby on the same folder takes no such lock; its updates can still
+//! race Folio's, as they race each other in Kirby.)
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -37,8 +41,8 @@ const IP_KEY_LEN: usize = 50;
 
 /// One lock for every log in the process: two `App`s opened on the same
 /// folder (a restart in tests) must not interleave their updates either.
-// FIXME: two Folio processes on one site folder can still interleave an update
-// of `.logins` and lose a count; only one process per folder is supported.
+/// Within the process this mutex orders updates; [`FolderLock`] orders them
+/// between processes.
 static LOG_LOCK: Mutex<()> = Mutex::new(());
 
 /// `auth.trials` and `auth.timeout`.
@@ -143,6 +147,7 @@ impl LoginTrials {
         change: impl FnOnce(&mut Log) -> (T, bool),
     ) -> Result<T, TrialsError> {
         let _guard = LOG_LOCK.lock();
+        let _folder = FolderLock::acquire(&self.file);
         let (stored, exists) = self.read()?;
         let mut log = stored.clone();
         log.drop_expired(limits.timeout, now);
@@ -186,6 +191,38 @@ impl LoginTrials {
             file: self.file.clone(),
             source,
         })
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on the folder holding the log, held
+/// until dropped. Locking the folder rather than a lock file adds nothing
+/// to the accounts folder that Kirby would have to ignore.
+struct FolderLock {
+    _folder: Option<std::fs::File>,
+}
+
+impl FolderLock {
+    /// Waits for the lock. A folder that cannot be opened or locked (gone,
+    /// or a file system without `flock`) is logged and the update goes on
+    /// under the process lock alone: a lost count is better than no login.
+    fn acquire(log_file: &Path) -> FolderLock {
+        use std::os::fd::AsRawFd;
+
+        let folder = log_file
+            .parent()
+            .and_then(|dir| std::fs::File::open(dir).ok());
+        if let Some(folder) = &folder {
+            // SAFETY: `flock` only reads the descriptor, which `folder` keeps
+            // open for as long as the lock is meant to last.
+            let locked = unsafe { libc::flock(folder.as_raw_fd(), libc::LOCK_EX) };
+            if locked != 0 {
+                tracing::warn!(
+                    "cannot lock the accounts folder for `.logins`: {}",
+                    std::io::Error::last_os_error()
+                );
+            }
+        }
+        FolderLock { _folder: folder }
     }
 }
 

@@ -255,3 +255,29 @@ proptest! {
         prop_assert_eq!(Log::parse(log.to_json().as_bytes()), log);
     }
 }
+
+#[test]
+fn an_update_waits_for_another_process_holding_the_folder_lock() {
+    use std::os::fd::AsRawFd;
+
+    let dir = tempfile::tempdir().unwrap();
+    // A second open file description behaves as another process would:
+    // flock locks belong to descriptions, not to processes.
+    let other = std::fs::File::open(dir.path()).unwrap();
+    assert_eq!(unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_EX) }, 0);
+
+    let path = dir.path().to_owned();
+    let writer = std::thread::spawn(move || {
+        LoginTrials::new(&path)
+            .track(ip("10.0.0.9"), None, LIMITS, NOW)
+            .unwrap();
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !dir.path().join(LOG_FILE).exists(),
+        "the update must wait while the folder is locked"
+    );
+    drop(other);
+    writer.join().unwrap();
+    assert_eq!(stored(&dir)["by-ip"][ip_key(ip("10.0.0.9"))]["trials"], 1);
+}
