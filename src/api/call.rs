@@ -12,6 +12,7 @@ use super::reply::{self, Reply};
 use super::request::{Body, Query, effective_method, parse_query};
 use super::routes::{self, Route};
 use crate::app::App;
+use crate::auth::basic::{AuthHeader, parse_authorization};
 use crate::auth::client_ip::{ForwardingHeaders, client_ip, peer_is_trusted};
 use crate::auth::flow::{SessionState, basic_user};
 use crate::perm::Role;
@@ -166,7 +167,7 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         site: app.store.site(),
         body: Body::parse(incoming.header("content-type"), &incoming.body),
         raw_body: incoming.body.clone(),
-        session: SessionState::from_cookie_header(app, incoming.header("cookie"), is_https, now),
+        session: session_of(app, &incoming, is_https, now),
         method,
         args,
         query: incoming.query.clone(),
@@ -218,6 +219,17 @@ fn run_handler(call: &mut Call, handler: super::handlers::Handler) -> ApiResult<
         }
     }
     outcome
+}
+
+/// The session a request names: `Authorization: Session <token>` wins over
+/// the cookie (auth.md §2.5).
+fn session_of(app: &App, incoming: &Incoming, is_https: bool, now: i64) -> SessionState {
+    match incoming.header("authorization").map(parse_authorization) {
+        Some(AuthHeader::Session(token)) => {
+            SessionState::from_header_token(app, &token, is_https, now)
+        }
+        _ => SessionState::from_cookie_header(app, incoming.header("cookie"), is_https, now),
+    }
 }
 
 fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResult<()> {

@@ -28,6 +28,9 @@ pub struct SessionState {
     pub data: Option<SessionData>,
     pub set_cookies: Vec<String>,
     secure: bool,
+    /// Whether the client named the session in `Authorization: Session`
+    /// (auth.md §2.5). Such a session never gets a cookie.
+    header_mode: bool,
 }
 
 impl SessionState {
@@ -53,6 +56,25 @@ impl SessionState {
             data,
             set_cookies: Vec::new(),
             secure,
+            header_mode: false,
+        }
+    }
+
+    /// Reads the session a client names with `Authorization: Session
+    /// <token>` (auth.md §2.5): the bare token, without the cookie's
+    /// signature, since the client holds it itself. A malformed, expired or
+    /// unknown token counts as no session.
+    pub fn from_header_token(app: &App, token: &str, secure: bool, now: i64) -> SessionState {
+        let token = SessionToken::parse(token.trim()).filter(|token| token.expiry > now);
+        let data = token
+            .as_ref()
+            .and_then(|t| app.sessions.load(t, now).ok().flatten());
+        SessionState {
+            token,
+            data,
+            set_cookies: Vec::new(),
+            secure,
+            header_mode: true,
         }
     }
 
@@ -68,6 +90,9 @@ impl SessionState {
     }
 
     fn push_cookie(&mut self, app: &App, token: &SessionToken, now: i64) {
+        if self.header_mode {
+            return;
+        }
         let value = cookie::sign(&token.to_string(), &app.config.cookie_key);
         self.set_cookies.push(cookie::set_cookie_header(
             &app.config.session.cookie_name,
@@ -90,6 +115,12 @@ impl SessionState {
         }
         if app.config.panel.dev {
             return "dev".into();
+        }
+        if self.header_mode {
+            // Kirby looks the token up in a new cookie session, not in the
+            // header session (auth.md §3.4), so no token the client holds can
+            // match: header sessions work only with a fixed `api.csrf`.
+            return SessionToken::generate(now).id;
         }
         self.session_csrf(app)
     }
@@ -126,6 +157,9 @@ impl SessionState {
     /// Logs `user` in: a new session id (the old one dies at once), the CSRF
     /// token the client already holds, and a cookie for the new session.
     pub fn login(&mut self, app: &App, user: &User, long: bool, now: i64) -> Result<(), ApiError> {
+        // A login hands the client a new token, which only a cookie can
+        // carry, so it always starts a cookie session.
+        self.header_mode = false;
         let csrf = self.session_csrf(app);
         let lifetimes = lifetimes(app);
         let mut data = if long {
@@ -187,7 +221,9 @@ impl SessionState {
         let (Some(token), Some(data)) = (&self.token, &mut self.data) else {
             return;
         };
-        if data.needs_renewal(now) {
+        // A renewal changes the token, and a header session has no way to
+        // tell the client the new one; it keeps its token until it expires.
+        if data.needs_renewal(now) && !self.header_mode {
             data.renew(now);
             data.touch(now);
             let renewed = SessionToken::generate(data.expiry_time);

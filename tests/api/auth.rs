@@ -43,6 +43,58 @@ async fn login_sets_kirbys_cookie_and_the_session_needs_the_csrf_token() {
     assert_eq!(with_query_token.status, StatusCode::OK);
 }
 
+/// The bare session token inside a `kirby_session=<hmac>+<token>` cookie.
+fn token_of(set_cookie: &str) -> String {
+    let value = set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("kirby_session=");
+    let decoded = value.replace("%2B", "+");
+    decoded.split_once('+').unwrap().1.to_owned()
+}
+
+#[tokio::test]
+async fn a_session_named_in_the_authorization_header_needs_no_cookie() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    let login = client.login(EDITOR).await;
+    // The last cookie is the logged-in session; an earlier one may be the
+    // anonymous session the CSRF check started.
+    let last_cookie = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .next_back()
+        .unwrap();
+    let token = token_of(last_cookie.to_str().unwrap());
+
+    let mut bare = site.client();
+    let with_header = |value: String| {
+        Request::get("/api/auth")
+            .header("authorization", value)
+            .header("x-csrf", CSRF)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = bare.send(with_header(format!("Session {token}"))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["email"], "editor@example.com");
+    assert!(
+        reply.headers.get("set-cookie").is_none(),
+        "a header session never sets a cookie"
+    );
+
+    let scheme_case = bare.send(with_header(format!("session {token}"))).await;
+    assert_eq!(scheme_case.status, StatusCode::OK);
+
+    let forged = format!("{}0", &token[..token.len() - 1]);
+    let refused = bare.send(with_header(format!("Session {forged}"))).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let garbage = bare.send(with_header("Session ../../etc".into())).await;
+    assert_eq!(garbage.status, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn logout_ends_the_session_for_good() {
     let site = TestSite::new();
