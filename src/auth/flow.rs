@@ -48,16 +48,7 @@ impl SessionState {
             .and_then(|raw| cookie::verify(raw, &app.config.cookie_key))
             .and_then(|token| SessionToken::parse(&token))
             .filter(|token| token.expiry > now);
-        let data = token
-            .as_ref()
-            .and_then(|t| app.sessions.load(t, now).ok().flatten());
-        SessionState {
-            token,
-            data,
-            set_cookies: Vec::new(),
-            secure,
-            header_mode: false,
-        }
+        SessionState::load(app, token, secure, false, now)
     }
 
     /// Reads the session a client names with `Authorization: Session
@@ -66,6 +57,17 @@ impl SessionState {
     /// unknown token counts as no session.
     pub fn from_header_token(app: &App, token: &str, secure: bool, now: i64) -> SessionState {
         let token = SessionToken::parse(token.trim()).filter(|token| token.expiry > now);
+        SessionState::load(app, token, secure, true, now)
+    }
+
+    /// The state for a token the client sent, with its file if there is one.
+    fn load(
+        app: &App,
+        token: Option<SessionToken>,
+        secure: bool,
+        header_mode: bool,
+        now: i64,
+    ) -> SessionState {
         let data = token
             .as_ref()
             .and_then(|t| app.sessions.load(t, now).ok().flatten());
@@ -74,7 +76,7 @@ impl SessionState {
             data,
             set_cookies: Vec::new(),
             secure,
-            header_mode: true,
+            header_mode,
         }
     }
 
