@@ -11,7 +11,7 @@ use crate::api::error::ApiError;
 use crate::app::App;
 use crate::auth::cookie;
 use crate::auth::session::{
-    SessionData, SessionLifetimes, SessionStore, SessionToken, SessionValue,
+    SessionData, SessionLifetimes, SessionStore, SessionToken, SessionValue, forward,
 };
 use crate::store::{Site, User};
 
@@ -68,9 +68,20 @@ impl SessionState {
         header_mode: bool,
         now: i64,
     ) -> SessionState {
-        let data = token
+        let mut token = token;
+        let mut data = token
             .as_ref()
             .and_then(|t| app.sessions.load(t, now).ok().flatten());
+        // A renewed session's old token leads to the new session for a few
+        // seconds (see `session::forward`); one hop, never a chain.
+        let forwarded = token
+            .as_ref()
+            .zip(data.as_ref())
+            .and_then(|(old, record)| forward::target(old, record));
+        if let Some(new) = forwarded {
+            data = app.sessions.load(&new, now).ok().flatten();
+            token = Some(new);
+        }
         SessionState {
             token,
             data,
@@ -230,7 +241,12 @@ impl SessionState {
             data.touch(now);
             let renewed = SessionToken::generate(data.expiry_time);
             if app.sessions.save(&renewed, data).is_ok() {
-                app.sessions.delete(token).ok();
+                // Requests still in flight with the old cookie follow the
+                // record to the new session instead of being logged out.
+                let record = forward::record(token, &renewed, now);
+                if app.sessions.save(token, &record).is_err() {
+                    app.sessions.delete(token).ok();
+                }
                 let renewed_token = renewed.clone();
                 self.push_cookie(app, &renewed_token, now);
                 self.token = Some(renewed);

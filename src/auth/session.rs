@@ -6,12 +6,14 @@
 //! `FileSessionStore` implements it today, and a shared store (Redis) can later.
 //!
 //! On token regeneration Kirby rewrites the old file as a 30-second forwarding record to the
-//! new session. Folio deliberately does not: the caller deletes the old session at once, so a
-//! stolen or fixed old token stops working the moment a new one is issued.
+//! new session. Folio does so only on renewal (`forward`), so requests already in flight with
+//! the old cookie keep working; on login and logout the caller deletes the old session at once,
+//! so a stolen or fixed old token stops working the moment a new one is issued.
 
 mod codec;
 mod data;
 mod file_store;
+pub mod forward;
 mod token;
 
 use thiserror::Error;

@@ -95,6 +95,53 @@ async fn a_session_named_in_the_authorization_header_needs_no_cookie() {
     assert_eq!(garbage.status, StatusCode::UNAUTHORIZED);
 }
 
+/// The `name=value` pair of the last `Set-Cookie` of a reply, if any.
+fn last_cookie(reply: &crate::common::Reply) -> Option<String> {
+    let last = reply.headers.get_all("set-cookie").iter().next_back()?;
+    Some(last.to_str().unwrap().split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn after_a_renewal_the_old_cookie_follows_to_the_new_session() {
+    let site = TestSite::with_config(&format!(
+        "'api' => ['csrf' => '{CSRF}'],\n'session' => ['durationNormal' => 5],"
+    ));
+    let old = last_cookie(&site.client().login(EDITOR).await).unwrap();
+    let with_cookie = |cookie: &str| {
+        Request::get("/api/auth")
+            .header("cookie", cookie)
+            .header("x-csrf", CSRF)
+            .body(Body::empty())
+            .unwrap()
+    };
+
+    // Past half its lifetime, the next request renews the session (Kirby
+    // counts whole seconds: 3.1 s after the login, 1 or 2 of 5 s are left).
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let renewing = site.client().send(with_cookie(&old)).await;
+    assert_eq!(renewing.status, StatusCode::OK, "{}", renewing.text);
+    let new = last_cookie(&renewing).expect("the renewal sends a new cookie");
+    assert_ne!(new, old);
+
+    // A request still holding the old cookie is not logged out, and is not
+    // handed the new token either.
+    let in_flight = site.client().send(with_cookie(&old)).await;
+    assert_eq!(in_flight.status, StatusCode::OK, "{}", in_flight.text);
+    assert_eq!(in_flight.json()["data"]["email"], "editor@example.com");
+    assert!(in_flight.headers.get("set-cookie").is_none());
+    let current = site.client().send(with_cookie(&new)).await;
+    assert_eq!(current.status, StatusCode::OK);
+
+    // Logging out through the old cookie ends the new session too.
+    let logout = Request::post("/api/auth/logout")
+        .header("cookie", &old)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(site.client().send(logout).await.status, StatusCode::OK);
+    let after = site.client().send(with_cookie(&new)).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn logout_ends_the_session_for_good() {
     let site = TestSite::new();
