@@ -69,12 +69,10 @@ fn decode_basic(payload: &str) -> AuthHeader {
     }
 }
 
-/// Normalises an e-mail address for lookup: trimmed and lowercased (Unicode-aware, like PHP's
-/// `mb_strtolower`).
+/// Normalises an e-mail address for lookup: trimmed, IDN-decoded and
+/// lower-cased (see [`crate::format::email`]).
 pub fn normalize_email(email: &str) -> String {
-    // FIXME: Kirby also IDN-decodes the domain (`xn--…` to Unicode) before matching; Folio does
-    // not, so a login with the punycode form of a Unicode domain finds no user.
-    email.trim().to_lowercase()
+    crate::format::email::normalize(email)
 }
 
 impl fmt::Debug for AuthHeader {

@@ -8,6 +8,7 @@
 //! slug rule both of them (and page slugs) rely on.
 
 pub mod ascii;
+pub mod email;
 pub mod php;
 pub mod slug;
 pub mod txt;

@@ -67,7 +67,7 @@ pub fn valid_email(email: &str) -> bool {
 }
 
 pub fn validate(user: &NewUser, existing: &[User], language_ok: bool) -> Result<(), AccountError> {
-    let email = user.email.trim().to_lowercase();
+    let email = crate::format::email::normalize(&user.email);
     if !valid_email(&email) {
         return Err(AccountError::InvalidEmail);
     }
@@ -136,7 +136,7 @@ pub fn write_account(
     let index = PhpValue::Array(PhpArray(vec![
         (
             PhpKey::Str("email".into()),
-            PhpValue::Str(user.email.trim().to_lowercase()),
+            PhpValue::Str(crate::format::email::normalize(&user.email)),
         ),
         (
             PhpKey::Str("language".into()),

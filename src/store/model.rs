@@ -197,7 +197,7 @@ impl Site {
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
-        let email = email.trim().to_lowercase();
+        let email = crate::format::email::normalize(email);
         self.users.iter().find(|u| u.email == email)
     }
 

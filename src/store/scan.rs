@@ -476,7 +476,7 @@ impl Scanner<'_> {
                     _ => None,
                 })
         };
-        let email = text("email").unwrap_or_default().trim().to_lowercase();
+        let email = crate::format::email::normalize(&text("email").unwrap_or_default());
         let entries = list_dir(&entry.path, &mut self.print);
         let htpasswd = entries.iter().find(|e| e.name == ".htpasswd");
         let (password_hash, secrets) =

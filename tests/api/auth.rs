@@ -315,3 +315,25 @@ async fn without_users_permissions_the_editor_sees_only_itself() {
     let list = client.get("/api/users?select=email").await.json();
     assert_eq!(list["data"], json!([{"email": "editor@example.com"}]));
 }
+
+#[tokio::test]
+async fn an_internationalised_domain_logs_in_in_either_spelling() {
+    let site = TestSite::new();
+    let mut admin = site.client();
+    admin.login(ADMIN).await;
+    let created = admin
+        .json(
+            "POST",
+            "/api/users",
+            json!({"email": "Ada@XN--BCHER-KVA.example", "password": "idn-password-1", "role": "editor"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    assert_eq!(created.json()["data"]["email"], "ada@bücher.example");
+
+    for spelling in ["ada@bücher.example", "ADA@xn--bcher-kva.example"] {
+        let mut client = site.client();
+        let login = client.login((spelling, "idn-password-1")).await;
+        assert_eq!(login.json()["user"]["email"], "ada@bücher.example");
+    }
+}

@@ -208,14 +208,14 @@ pub fn delete(call: &mut Call) -> ApiResult<Reply> {
     Ok(Reply::Ok)
 }
 
-/// `PATCH …/email`: trimmed and lowercased, valid, not taken by another user.
+/// `PATCH …/email`: normalised (trimmed, IDN-decoded, lower-cased), valid, not taken by another user.
 pub fn change_email(call: &mut Call) -> ApiResult<Reply> {
     let target = target(call)?;
     require(call, &target, "changeEmail")?;
     let email = scalar(call.body.get("email"))
         .map_err(|_| AccountError::InvalidEmail)?
         .unwrap_or_default();
-    let email = email.trim().to_lowercase();
+    let email = crate::format::email::normalize(&email);
     if !accounts::valid_email(&email) {
         return Err(AccountError::InvalidEmail.into());
     }
