@@ -7,6 +7,22 @@
 use std::io::Read;
 use std::path::Path;
 
+use sha1::{Digest, Sha1};
+
+use super::model::File;
+
+/// The folder name a file's media URL uses: `<token>-<modified>`. The token
+/// is a hash of the file's path and modification time, so the URL changes
+/// whenever the file does (caches never serve an old copy) and cannot be
+/// guessed from the page id and filename alone, as Kirby's cannot.
+pub fn media_hash(file: &File) -> String {
+    let mut hasher = Sha1::new();
+    hasher.update(file.path.to_string_lossy().as_bytes());
+    hasher.update(file.modified.to_le_bytes());
+    let token: String = hex::encode(hasher.finalize()).chars().take(10).collect();
+    format!("{token}-{}", file.modified)
+}
+
 /// `(extension, mime, kirby type)`, for the formats a site commonly holds.
 const TYPES: &[(&str, &str, &str)] = &[
     ("jpg", "image/jpeg", "image"),

@@ -9,6 +9,7 @@
 //! small template costs far less than the request around it.
 
 mod filters;
+mod media;
 mod pages;
 mod view;
 

@@ -36,6 +36,10 @@ pub async fn handle(app: Arc<App>, request: Request) -> Response<Body> {
         .decode_utf8_lossy()
         .into_owned();
     let is_head = request.method() == axum::http::Method::HEAD;
+    let is_get = is_head || request.method() == axum::http::Method::GET;
+    if is_get && let Some(response) = super::media::serve(&app, &path, is_head).await {
+        return response;
+    }
     tokio::task::spawn_blocking(move || {
         render(&app, &path, &host, cookie.as_deref(), secure, is_head)
     })

@@ -9,6 +9,7 @@ mod files;
 mod languages;
 mod limits;
 mod locks;
+mod media;
 mod pages;
 mod read;
 mod roundtrip;

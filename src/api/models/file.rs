@@ -1,7 +1,6 @@
 //! The file model (api.md §5.3), for files of pages, the site and users.
 
 use serde_json::{Value, json};
-use sha1::{Digest, Sha1};
 
 use super::{content, page, render_fields, site};
 use crate::api::access::{file_listable, file_options};
@@ -259,18 +258,16 @@ pub fn link(call: &Call, owner: Owner, file: &File) -> String {
 /// The public media URL. The folder token changes with the file, as
 /// Kirby's does, so caches never serve an old copy.
 pub fn url(call: &Call, owner: Owner, file: &File) -> String {
-    let mut hasher = Sha1::new();
-    hasher.update(file.path.to_string_lossy().as_bytes());
-    hasher.update(file.modified.to_le_bytes());
-    let token: String = hex::encode(hasher.finalize()).chars().take(10).collect();
     let parent = match owner {
         Owner::Page(p) => format!("pages/{}", call.site.pages[p].id),
         Owner::Site => "site".to_owned(),
         Owner::User(id) => format!("users/{id}"),
     };
     format!(
-        "{}/media/{parent}/{token}-{}/{}",
-        call.origin, file.modified, file.filename
+        "{}/media/{parent}/{}/{}",
+        call.origin,
+        media::media_hash(file),
+        file.filename
     )
 }
 
