@@ -17,8 +17,10 @@ use crate::api::multipart::{self, Part};
 use crate::api::request::Body;
 use crate::config::UuidOption;
 use crate::format::txt::Fields;
+use crate::store::files::accept::{AcceptRules, Candidate, Refusal};
 use crate::store::files::rules::Rejection;
 use crate::store::files::{self as disk};
+use crate::store::media;
 use crate::store::model::Translated;
 use crate::store::{File, PageRef};
 
@@ -225,6 +227,46 @@ pub fn prospective(call: &Call, filename: &str, path: PathBuf, template: Option<
         modified: 0,
         dimensions: None,
         meta: Translated::from([(code, Arc::new(fields))]),
+    }
+}
+
+/// Checks an upload's bytes against the `accept` rules of its file
+/// blueprint (`template`, else the default one).
+pub fn check_accept(
+    call: &Call,
+    template: Option<&str>,
+    filename: &str,
+    bytes: &[u8],
+) -> ApiResult<()> {
+    let blueprint = call.app.blueprints.file(template);
+    let rules = AcceptRules::parse(blueprint.raw.get("accept"));
+    let extension = crate::store::files::rules::extension(filename);
+    let mime = crate::store::files::rules::sniff_mime(bytes)
+        .unwrap_or_else(|| media::mime_for(&extension));
+    let kind = Some(media::type_for(&extension)).filter(|k| *k != "unknown");
+    let candidate = Candidate {
+        extension: &extension,
+        mime,
+        kind,
+        size: bytes.len() as u64,
+        dimensions: media::image_size_of(bytes),
+    };
+    rules.check(&candidate).map_err(refusal)
+}
+
+/// Kirby's error for a file its blueprint does not accept.
+fn refusal(reason: Refusal) -> ApiError {
+    let invalid = |key: &str| ApiError::keyed(Class::InvalidArgument, key);
+    match reason {
+        Refusal::Mime(mime) => invalid("error.file.mime.invalid").with("mime", mime),
+        Refusal::Extension(ext) => invalid("error.file.extension.invalid").with("extension", ext),
+        Refusal::Kind(kind) => invalid("error.file.type.invalid").with("type", kind),
+        Refusal::Limit(limit, bound) => {
+            invalid(&format!("error.file.{}", limit.name())).with(limit.property(), bound)
+        }
+        Refusal::Orientation(wanted) => {
+            invalid("error.file.orientation").with("orientation", wanted)
+        }
     }
 }
 

