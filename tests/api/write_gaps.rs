@@ -17,6 +17,10 @@ async fn admin(site: &TestSite) -> Client {
     client
 }
 
+fn read(site: &TestSite, path: &str) -> String {
+    std::fs::read_to_string(site.root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// Opens the site again, so blueprints written by a test are loaded.
 fn reopen(site: &mut TestSite) {
     site.app = folio::app::App::open(site.root()).unwrap();
@@ -224,4 +228,76 @@ async fn a_replacement_must_fit_the_rules_too() {
         std::fs::read(site.root().join(LIGHTHOUSE).join("fits.png")).unwrap(),
         taller
     );
+}
+
+/// The fixture site with English (default) and German, logged in as admin.
+async fn english_and_german() -> (TestSite, Client) {
+    let site = TestSite::with_config(&format!(
+        "'api' => ['csrf' => '{}'],\n'languages' => true,",
+        crate::common::CSRF
+    ));
+    let mut client = admin(&site).await;
+    for code in ["en", "de"] {
+        let reply = client
+            .json("POST", "/api/languages", json!({"code": code}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    (site, client)
+}
+
+#[tokio::test]
+async fn a_german_slug_goes_into_the_german_file_and_finds_the_page() {
+    let (site, mut client) = english_and_german().await;
+    let english = read(&site, "content/1_projects/projects.en.txt");
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/projects/slug?language=de",
+            json!({"slug": "Unsere Projekte"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["id"], "projects");
+    assert_eq!(reply.json()["data"]["slug"], "unsere-projekte");
+    let german = read(&site, "content/1_projects/projects.de.txt");
+    assert!(german.ends_with("Slug: unsere-projekte"), "{german}");
+    assert_eq!(read(&site, "content/1_projects/projects.en.txt"), english);
+    let found = client
+        .get("/api/pages/unsere-projekte+lighthouse?language=de&select=id,slug")
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.json()["data"]["id"], "projects/lighthouse");
+    let in_english = client.get("/api/pages/unsere-projekte?select=id").await;
+    assert_eq!(in_english.status, StatusCode::NOT_FOUND);
+    let english_slug = client.get("/api/pages/projects?select=slug").await.json();
+    assert_eq!(english_slug["data"]["slug"], "projects");
+
+    let back = client
+        .json(
+            "PATCH",
+            "/api/pages/projects/slug",
+            json!({"slug": "projects"}),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+    let taken = client
+        .json(
+            "PATCH",
+            "/api/pages/unsere-projekte/slug?language=de",
+            json!({"slug": "journal"}),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST, "{}", taken.text);
+    assert_eq!(taken.json()["key"], "error.page.duplicate");
+    let reset = client
+        .json(
+            "PATCH",
+            "/api/pages/unsere-projekte/slug?language=de",
+            json!({"slug": "projects"}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    assert!(!read(&site, "content/1_projects/projects.de.txt").contains("Slug:"));
+    assert!(site.root().join("content/1_projects").is_dir());
 }

@@ -168,9 +168,9 @@ pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     answer(call, &child_id(&call.site, p.parent, &slug))
 }
 
-/// `PATCH pages/(:any)/slug`: renames the page folder.
-// FIXME: on a multi-language site a secondary language keeps its slug in its
-// content file (`Slug:`); Folio always renames the folder.
+/// `PATCH pages/(:any)/slug`: renames the page folder; in a secondary
+/// language it writes the translated slug into that language's content
+/// file instead ([`change_translated_slug`]).
 pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
@@ -183,6 +183,9 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
         return Err(denied("error.page.changeSlug.permission", &p.slug));
     }
     check_slug(p.parent, &slug)?;
+    if in_secondary_language(call) {
+        return change_translated_slug(call, page, &slug);
+    }
     if slug == p.slug {
         return answer(call, &p.id);
     }
@@ -190,6 +193,48 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     let to = p.dir.with_file_name(folder_name(&p, &slug));
     commit(call, |_| folders::move_dir(&p.dir, &to))?;
     answer(call, &child_id(&call.site, p.parent, &slug))
+}
+
+/// Whether the request writes a language other than the default one.
+fn in_secondary_language(call: &Call) -> bool {
+    let default = call.site.default_language().map(|l| &l.code);
+    call.language
+        .as_ref()
+        .is_some_and(|l| Some(&l.code) != default)
+}
+
+/// A secondary language keeps its slug as the `Slug` field of its content
+/// file; the folder keeps its name. A slug equal to the folder's is removed
+/// from the file, as Kirby does. The slug must be free among the siblings'
+/// folder slugs and their slugs in this language.
+fn change_translated_slug(call: &mut Call, page: PageRef, slug: &str) -> ApiResult<Reply> {
+    let p = call.site.pages[page].clone();
+    let (children, drafts) = match p.parent {
+        Some(parent) => (
+            call.site.pages[parent].children.clone(),
+            call.site.pages[parent].drafts.clone(),
+        ),
+        None => (call.site.children.clone(), call.site.drafts.clone()),
+    };
+    let taken = |list: &[PageRef]| {
+        list.iter()
+            .any(|&c| c != page && (call.site.pages[c].slug == slug || page::slug(call, c) == slug))
+    };
+    if taken(&children) {
+        return Err(ApiError::keyed(Class::Duplicate, "error.page.duplicate").with("slug", slug));
+    }
+    if taken(&drafts) {
+        return Err(
+            ApiError::keyed(Class::Duplicate, "error.page.draft.duplicate").with("slug", slug),
+        );
+    }
+    let stored = (slug != p.slug).then(|| slug.to_owned());
+    write_content(
+        call,
+        &ContentModel::Page(page),
+        &[("slug".to_owned(), stored)],
+    )?;
+    answer(call, &p.id)
 }
 
 /// `PATCH pages/(:any)/title`.
