@@ -301,3 +301,148 @@ async fn a_german_slug_goes_into_the_german_file_and_finds_the_page() {
     assert!(!read(&site, "content/1_projects/projects.de.txt").contains("Slug:"));
     assert!(site.root().join("content/1_projects").is_dir());
 }
+
+#[tokio::test]
+async fn a_duplicate_takes_the_given_title() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let original = read(&site, &format!("{LIGHTHOUSE}/project.txt"));
+    let reply = client
+        .json(
+            "POST",
+            "/api/pages/projects+lighthouse/duplicate",
+            json!({"slug": "second-light", "title": "Second Light"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["title"], "Second Light");
+    let copy = read(&site, "content/1_projects/_drafts/second-light/project.txt");
+    assert!(
+        copy.starts_with("Title: Second Light\n\n----\n\nYear: 2019"),
+        "{copy}"
+    );
+    assert_eq!(read(&site, &format!("{LIGHTHOUSE}/project.txt")), original);
+
+    let untitled = client
+        .json(
+            "POST",
+            "/api/pages/projects+lighthouse/duplicate",
+            json!({"slug": "third-light"}),
+        )
+        .await;
+    assert_eq!(untitled.status, StatusCode::OK);
+    assert_eq!(untitled.json()["data"]["title"], "Lighthouse");
+}
+
+#[tokio::test]
+async fn an_empty_title_for_a_duplicate_copies_nothing() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let reply = client
+        .json(
+            "POST",
+            "/api/pages/projects+lighthouse/duplicate",
+            json!({"slug": "blank", "title": "  "}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert_eq!(reply.json()["key"], "error.page.changeTitle.empty");
+    assert!(
+        !site
+            .root()
+            .join("content/1_projects/_drafts/blank")
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn a_german_title_for_a_duplicate_goes_into_the_german_file() {
+    let (site, mut client) = english_and_german().await;
+    let reply = client
+        .json(
+            "POST",
+            "/api/pages/projects+lighthouse/duplicate?language=de",
+            json!({"slug": "leuchtturm", "title": "Leuchtturm"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["title"], "Leuchtturm");
+    let dir = "content/1_projects/_drafts/leuchtturm";
+    assert!(read(&site, &format!("{dir}/project.de.txt")).starts_with("Title: Leuchtturm\n"));
+    assert!(read(&site, &format!("{dir}/project.en.txt")).starts_with("Title: Lighthouse\n"));
+}
+
+fn is_uuid_v4(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    lengths == [8, 4, 4, 4, 12]
+        && text
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+        && groups[2].starts_with('4')
+        && groups[3].starts_with(['8', '9', 'a', 'b'])
+}
+
+fn uuid_in(text: &str) -> Option<String> {
+    text.split("\n\n----\n\n")
+        .find_map(|field| field.strip_prefix("Uuid: "))
+        .map(|u| u.trim().to_owned())
+}
+
+/// Creates a page, uploads a file and duplicates a page; returns the
+/// content of the three new content files.
+async fn create_upload_duplicate(site: &TestSite) -> [String; 3] {
+    let mut client = admin(site).await;
+    let created = client
+        .json(
+            "POST",
+            "/api/site/children",
+            json!({"slug": "fresh", "template": "default", "content": {"title": "Fresh"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let uploaded = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "new.png", &png(4, 3, 40))],
+        &[],
+    )
+    .await;
+    assert_eq!(uploaded.status, StatusCode::OK, "{}", uploaded.text);
+    let copied = client
+        .json(
+            "POST",
+            "/api/pages/projects+lighthouse/duplicate",
+            json!({"slug": "light-copy", "files": true}),
+        )
+        .await;
+    assert_eq!(copied.status, StatusCode::OK, "{}", copied.text);
+    [
+        read(site, "content/_drafts/fresh/default.txt"),
+        read(site, &format!("{LIGHTHOUSE}/new.png.txt")),
+        read(site, "content/1_projects/_drafts/light-copy/beam.jpg.txt"),
+    ]
+}
+
+#[tokio::test]
+async fn uuid_v4_gives_new_pages_files_and_copies_v4_uuids() {
+    let site = TestSite::with_config(&format!(
+        "'api' => ['csrf' => '{}'],\n'content' => ['uuid' => 'uuid-v4'],",
+        crate::common::CSRF
+    ));
+    for text in create_upload_duplicate(&site).await {
+        let uuid = uuid_in(&text).unwrap_or_else(|| panic!("no uuid in {text}"));
+        assert!(is_uuid_v4(&uuid), "{uuid}");
+    }
+}
+
+#[tokio::test]
+async fn uuids_switched_off_are_not_written() {
+    let site = TestSite::with_config(&format!(
+        "'api' => ['csrf' => '{}'],\n'content' => ['uuid' => false],",
+        crate::common::CSRF
+    ));
+    let [page, file, _] = create_upload_duplicate(&site).await;
+    assert_eq!(uuid_in(&page), None, "{page}");
+    assert_eq!(uuid_in(&file), None, "{file}");
+}

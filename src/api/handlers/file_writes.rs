@@ -14,6 +14,7 @@ mod avatar;
 mod support;
 
 pub use avatar::{delete_avatar, upload_avatar};
+pub use support::fresh_uuid;
 
 use serde_json::Value;
 

@@ -130,9 +130,10 @@ fn new_content(call: &Call, template: &str, id: &str, content: &Map<String, Valu
     let bp = call.app.blueprints.page(template);
     let mut fields = Fields::default();
     merge(&mut fields, bp, content);
-    if call.app.config.content_uuid != UuidOption::Off && fields.get("uuid").is_none() {
-        // FIXME: `content.uuid: uuid-v4` asks for v4 UUIDs; Folio writes Kirby's default form.
-        fields.set("uuid", folders::new_uuid());
+    if fields.get("uuid").is_none()
+        && let Some(uuid) = crate::api::handlers::file_writes::fresh_uuid(call)
+    {
+        fields.set("uuid", uuid);
     }
     for (key, value) in default_values(bp, &input::NewModel::page(call, id)) {
         if fields.get(&key).is_none() {
@@ -142,8 +143,8 @@ fn new_content(call: &Call, template: &str, id: &str, content: &Map<String, Valu
     fields
 }
 
-/// `POST pages/(:any)/duplicate`: copies the page as a draft next to it.
-// FIXME: Kirby also accepts a `title` for the copy; Folio keeps the original title.
+/// `POST pages/(:any)/duplicate`: copies the page as a draft next to it;
+/// a `title` then becomes the copy's title in the request language.
 pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
@@ -157,15 +158,57 @@ pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     }
     check_slug(p.parent, &slug)?;
     check_free(&call.site, p.parent, &slug, None)?;
+    let title = copy_title(call, page)?;
     let options = CopyOptions {
         children: input::flag(call.body.get("children")),
         files: input::flag(call.body.get("files")),
+        uuid_v4: call.app.config.content_uuid == UuidOption::V4,
     };
     let to = children_dir(call, p.parent).join("_drafts").join(&slug);
     commit(call, |_| {
         folders::copy_page(&p.dir, &to, options, &no_faults)
     })?;
-    answer(call, &child_id(&call.site, p.parent, &slug))
+    let id = child_id(&call.site, p.parent, &slug);
+    if let Some(title) = title {
+        retitle_copy(call, &id, &to, title)?;
+    }
+    answer(call, &id)
+}
+
+/// The `title` of a duplicate, checked before anything is copied: Kirby
+/// copies first and then fails on an empty title or a missing
+/// `changeTitle` permission, leaving the copy behind; Folio refuses first.
+fn copy_title(call: &Call, page: PageRef) -> ApiResult<Option<String>> {
+    if matches!(call.body.get("title"), None | Some(Value::Null)) {
+        return Ok(None);
+    }
+    let title = title_input(call)?;
+    if !page_can(call, page, "changeTitle") {
+        let slug = &call.site.pages[page].slug;
+        return Err(denied("error.page.changeTitle.permission", slug));
+    }
+    if title.trim().is_empty() {
+        return Err(ApiError::keyed(
+            Class::InvalidArgument,
+            "error.page.changeTitle.empty",
+        ));
+    }
+    Ok(Some(title))
+}
+
+/// Writes the title of a fresh copy like a title change; if that fails the
+/// copy is removed again, so a duplicate either has its title or is not there.
+fn retitle_copy(call: &mut Call, id: &str, dir: &std::path::Path, title: String) -> ApiResult<()> {
+    let copy = call
+        .site
+        .page_ref(id)
+        .ok_or_else(|| ApiError::page_not_found(id))?;
+    let changes = [("title".to_owned(), Some(title))];
+    if let Err(error) = write_content(call, &ContentModel::Page(copy), &changes) {
+        commit(call, |_| folders::delete_page(dir, &no_faults))?;
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// `PATCH pages/(:any)/slug`: renames the page folder; in a secondary

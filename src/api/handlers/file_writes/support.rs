@@ -151,27 +151,13 @@ pub fn file_parts(parts: &[Part]) -> Vec<&Part> {
     parts.iter().filter(|p| p.filename.is_some()).collect()
 }
 
-/// The new UUID a created file gets, per the `content.uuid` option.
+/// The `Uuid` a new page or file gets, per the `content.uuid` option:
+/// none, Kirby's 16-character form, or an RFC 4122 v4 UUID.
 pub fn fresh_uuid(call: &Call) -> Option<String> {
     match call.app.config.content_uuid {
         UuidOption::Off => None,
         UuidOption::On => Some(disk::new_uuid()),
-        UuidOption::V4 => {
-            let hex: String = (0..2).map(|_| disk::new_uuid()).collect::<String>();
-            let digits: String = hex
-                .bytes()
-                .map(|b| char::from(b"0123456789abcdef"[usize::from(b % 16)]))
-                .collect();
-            let d = |a: usize, b: usize| digits.get(a..b).unwrap_or("0").to_owned();
-            Some(format!(
-                "{}-{}-4{}-a{}-{}",
-                d(0, 8),
-                d(8, 12),
-                d(12, 15),
-                d(15, 18),
-                d(18, 30)
-            ))
-        }
+        UuidOption::V4 => Some(crate::store::pages::new_uuid_v4()),
     }
 }
 
