@@ -446,3 +446,104 @@ async fn uuids_switched_off_are_not_written() {
     assert_eq!(uuid_in(&page), None, "{page}");
     assert_eq!(uuid_in(&file), None, "{file}");
 }
+
+const NOTE: &str = "title: Note\noptions:\n  changeTemplate:\n    - article\nfields:\n  text:\n    type: textarea\n  year:\n    type: number\n  tags:\n    type: tags\n";
+const ARTICLE: &str = "title: Article\noptions:\n  changeTemplate:\n    - note\nfields:\n  text:\n    type: textarea\n  year:\n    type: text\n    default: \"2000\"\n  lead:\n    type: text\n    default: Read on\n  summary:\n    type: text\n";
+const NOTE_CONTENT: &str = "Title: Notes\n\n----\n\nText: Kept text\n\n----\n\nYear: 1990\n\n----\n\nTags: a, b\n\n----\n\nExtra: unknown to both\n\n----\n\nUuid: noteuuid12345678";
+
+/// The fixture site with the `note` and `article` blueprints and a page
+/// `notes` of template `note`, opened with `config`.
+fn note_site(config: &str) -> TestSite {
+    let mut site = TestSite::with_config(config);
+    let root = site.root().to_owned();
+    std::fs::write(root.join("site/blueprints/pages/note.yml"), NOTE).unwrap();
+    std::fs::write(root.join("site/blueprints/pages/article.yml"), ARTICLE).unwrap();
+    std::fs::create_dir_all(root.join("content/notes")).unwrap();
+    std::fs::write(root.join("content/notes/note.txt"), NOTE_CONTENT).unwrap();
+    reopen(&mut site);
+    site
+}
+
+#[tokio::test]
+async fn a_template_change_converts_the_content_for_the_new_blueprint() {
+    let site = note_site(&format!("'api' => ['csrf' => '{}'],", crate::common::CSRF));
+    let mut client = admin(&site).await;
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/notes/template",
+            json!({"template": "article"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["template"], "article");
+    assert!(!site.root().join("content/notes/note.txt").exists());
+    assert_eq!(
+        read(&site, "content/notes/article.txt"),
+        "Title: Notes\n\n----\n\nText: Kept text\n\n----\n\nYear: 2000\n\n----\n\n\
+         Tags: a, b\n\n----\n\nExtra: unknown to both\n\n----\n\nUuid: noteuuid12345678\n\n----\n\n\
+         Lead: Read on"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_template_change_leaves_the_content_alone() {
+    let site = note_site(&format!("'api' => ['csrf' => '{}'],", crate::common::CSRF));
+    let mut client = admin(&site).await;
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/notes/template",
+            json!({"template": "project"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert_eq!(reply.json()["key"], "error.page.changeTemplate.invalid");
+    assert_eq!(read(&site, "content/notes/note.txt"), NOTE_CONTENT);
+    assert!(!site.root().join("content/notes/article.txt").exists());
+}
+
+#[tokio::test]
+async fn a_template_change_converts_every_language_file() {
+    let site = note_site(&format!(
+        "'api' => ['csrf' => '{}'],\n'languages' => true,",
+        crate::common::CSRF
+    ));
+    let mut client = admin(&site).await;
+    for code in ["en", "de"] {
+        let reply = client
+            .json("POST", "/api/languages", json!({"code": code}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    let german = client
+        .json(
+            "PATCH",
+            "/api/pages/notes?language=de",
+            json!({"title": "Notizen", "year": "1991"}),
+        )
+        .await;
+    assert_eq!(german.status, StatusCode::OK, "{}", german.text);
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/notes/template",
+            json!({"template": "article"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let names = names_in(&site, "content/notes");
+    assert_eq!(names, ["article.de.txt", "article.en.txt"]);
+    let english = read(&site, "content/notes/article.en.txt");
+    assert!(
+        english.contains("Year: 2000") && english.contains("Uuid: noteuuid12345678"),
+        "{english}"
+    );
+    let german = read(&site, "content/notes/article.de.txt");
+    assert!(german.starts_with("Title: Notizen\n"), "{german}");
+    assert!(
+        german.contains("Year: 2000") && german.contains("Lead: Read on"),
+        "{german}"
+    );
+    assert!(!german.contains("Uuid:"), "{german}");
+}

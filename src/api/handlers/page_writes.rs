@@ -8,6 +8,7 @@
 
 mod input;
 mod status;
+mod template;
 
 use std::path::PathBuf;
 
@@ -27,13 +28,12 @@ use crate::config::UuidOption;
 use crate::format::slug::slug as slugify;
 use crate::format::txt::Fields;
 use crate::store::Stale;
-use crate::store::content::content_path;
-use crate::store::fsio::write_atomic;
 use crate::store::pages::{self as folders, CopyOptions, FolderError, no_faults};
 use crate::store::{Page, PageRef, Site, Status};
 
 pub use input::{merge, object_body, read_fields, show_submitted, stored_text};
 pub use status::change_status;
+pub use template::change_template;
 
 /// Kirby's `slugs.maxlength` default for page slugs.
 const SLUG_MAX: usize = 255;
@@ -313,75 +313,6 @@ pub fn title_input(call: &Call) -> ApiResult<String> {
         Some(Value::Bool(b)) => Ok(if b { "1".into() } else { String::new() }),
         Some(_) => Err(ApiError::bad_request("The title must be a string")),
     }
-}
-
-/// `PATCH pages/(:any)/template`: renames the content files.
-// FIXME: Kirby also drops fields the new blueprint does not know; Folio keeps them.
-pub fn change_template(call: &mut Call) -> ApiResult<Reply> {
-    let page = find_page(call, call.arg(0))?;
-    let p = call.site.pages[page].clone();
-    input::require_object_body(call)?;
-    if !page_can(call, page, "changeTemplate") {
-        return Err(denied("error.page.changeTemplate.permission", &p.slug));
-    }
-    let template = match call.body.get("template") {
-        Some(Value::String(s)) => s,
-        _ => String::new(),
-    };
-    let blueprints = &call.app.blueprints;
-    let choices = blueprints.page_template_choices(blueprints.page(&p.template), &p.template);
-    if !choices.iter().any(|c| c.name == template) {
-        return Err(
-            ApiError::keyed(Class::InvalidArgument, "error.page.changeTemplate.invalid")
-                .with("slug", &p.slug),
-        );
-    }
-    if template != p.template {
-        let codes = content_codes(call, &p);
-        commit(call, |_| rename_content_files(&p, &template, &codes))?;
-    }
-    answer(call, &p.id)
-}
-
-/// Language codes of the page's content files (`None` on a single-language site).
-fn content_codes(call: &Call, p: &Page) -> Vec<Option<String>> {
-    if call.site.languages.is_empty() {
-        return vec![None];
-    }
-    p.content
-        .keys()
-        .filter(|code| !code.is_empty())
-        .map(|code| Some(code.clone()))
-        .collect()
-}
-
-/// Writes every content file under the new template's name, then removes
-/// the old ones; a failure on the way removes the new files again.
-fn rename_content_files(p: &Page, template: &str, codes: &[Option<String>]) -> std::io::Result<()> {
-    let pairs: Vec<(PathBuf, PathBuf)> = codes
-        .iter()
-        .map(|code| {
-            (
-                content_path(&p.dir, &p.template, code.as_deref()),
-                content_path(&p.dir, template, code.as_deref()),
-            )
-        })
-        .filter(|(old, _)| old.exists())
-        .collect();
-    let mut written = Vec::new();
-    for (old, new) in &pairs {
-        let copied = std::fs::read(old).and_then(|bytes| write_atomic(new, &bytes));
-        if let Err(e) = copied {
-            written
-                .iter()
-                .for_each(|path: &&PathBuf| drop(std::fs::remove_file(path)));
-            return Err(e);
-        }
-        written.push(new);
-    }
-    pairs
-        .iter()
-        .try_for_each(|(old, _)| std::fs::remove_file(old))
 }
 
 /// Runs a change with writes serialised and refreshes the call's snapshot,
