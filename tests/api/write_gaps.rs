@@ -547,3 +547,83 @@ async fn a_template_change_converts_every_language_file() {
     );
     assert!(!german.contains("Uuid:"), "{german}");
 }
+
+/// A top-level draft `slug` of template `template`, whose blueprint says
+/// `num: <num>`, with `content`.
+fn numbered_draft(template: &str, num: &str, slug: &str, content: &str) -> TestSite {
+    let mut site = TestSite::new();
+    let root = site.root().to_owned();
+    std::fs::write(
+        root.join(format!("site/blueprints/pages/{template}.yml")),
+        format!("title: {template}\nnum: '{num}'\n"),
+    )
+    .unwrap();
+    let dir = root.join("content/_drafts").join(slug);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{template}.txt")), content).unwrap();
+    reopen(&mut site);
+    site
+}
+
+async fn list_page(site: &TestSite, slug: &str) -> crate::common::Reply {
+    let mut client = admin(site).await;
+    client
+        .json(
+            "PATCH",
+            &format!("/api/pages/{slug}/status"),
+            json!({"status": "listed"}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_num_query_of_a_field_numbers_the_folder() {
+    let site = numbered_draft(
+        "yearly",
+        "{{ page.year }}",
+        "old-mill",
+        "Title: Old mill\n\n----\n\nYear: 1850",
+    );
+    let reply = list_page(&site, "old-mill").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["num"], 1850);
+    assert!(
+        site.root()
+            .join("content/1850_old-mill/yearly.txt")
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn a_num_query_of_a_formatted_date_numbers_the_folder() {
+    let site = numbered_draft(
+        "dated",
+        "{{ page.published.toDate(\"Ymd\") }}",
+        "launch",
+        "Title: Launch\n\n----\n\nPublished: 2021-07-04 09:00",
+    );
+    let reply = list_page(&site, "launch").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(
+        site.root()
+            .join("content/20210704_launch/dated.txt")
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn a_num_query_folio_cannot_evaluate_is_refused_and_moves_nothing() {
+    let site = numbered_draft("odd", "{{ site.title }}", "odd-one", "Title: Odd");
+    let reply = list_page(&site, "odd-one").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    let body = reply.json();
+    assert_eq!(body["status"], "error");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("{{ site.title }}"),
+        "{body}"
+    );
+    assert!(site.root().join("content/_drafts/odd-one/odd.txt").exists());
+}

@@ -7,6 +7,7 @@
 //! [`crate::store::pages`] and answers with the page as it is now.
 
 mod input;
+mod num_query;
 mod status;
 mod template;
 
