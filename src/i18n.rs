@@ -166,8 +166,31 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "The extension of \"{filename}\" is missing",
     ),
     (
+        "error.file.extension.invalid",
+        "Invalid extension: {extension}",
+    ),
+    (
+        "error.file.maxheight",
+        "The height of the image must not exceed {height} pixels",
+    ),
+    ("error.file.maxsize", "The file is too large"),
+    (
+        "error.file.maxwidth",
+        "The width of the image must not exceed {width} pixels",
+    ),
+    (
         "error.file.mime.differs",
         "The uploaded file must be of the same mime type \"{mime}\"",
+    ),
+    ("error.file.mime.invalid", "Invalid mime type: {mime}"),
+    (
+        "error.file.minheight",
+        "The height of the image must be at least {height} pixels",
+    ),
+    ("error.file.minsize", "The file is too small"),
+    (
+        "error.file.minwidth",
+        "The width of the image must be at least {width} pixels",
     ),
     (
         "error.file.name.invalid",
@@ -177,6 +200,10 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
     (
         "error.file.notFound",
         "The file \"{filename}\" cannot be found",
+    ),
+    (
+        "error.file.orientation",
+        "The orientation of the image must be \"{orientation}\"",
     ),
     (
         "error.file.type.forbidden",

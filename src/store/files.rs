@@ -6,8 +6,9 @@
 //! to make such an orphan impossible: uploads write the binary first, deletes
 //! remove the meta files first, and renames undo what they did when a later
 //! step fails. The upload policy (which names and contents Kirby accepts)
-//! lives in [`rules`].
+//! lives in [`rules`], a blueprint's `accept` rules in [`accept`].
 
+pub mod accept;
 pub mod rules;
 
 use std::path::{Path, PathBuf};

@@ -71,7 +71,45 @@ const TYPES: &[(&str, &str, &str)] = &[
     ("mp4", "video/mp4", "video"),
     ("webm", "video/webm", "video"),
     ("mov", "video/quicktime", "video"),
+    ("ai", "application/postscript", "image"),
+    ("eps", "application/postscript", "image"),
+    ("ps", "application/postscript", "image"),
+    ("psd", "application/x-photoshop", "image"),
+    ("jp2", "image/jp2", "image"),
+    ("j2k", "image/jp2", "image"),
+    (
+        "dotx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+        "document",
+    ),
+    (
+        "xltx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
+        "document",
+    ),
+    ("xl", "application/excel", "document"),
+    ("indd", "application/x-indesign", "document"),
+    ("mdown", "text/markdown", "document"),
+    ("tgz", "application/x-tar", "archive"),
+    ("gzip", "application/gzip", "archive"),
+    ("aif", "audio/x-aiff", "audio"),
+    ("aiff", "audio/x-aiff", "audio"),
+    ("midi", "audio/midi", "audio"),
+    ("avi", "video/x-msvideo", "video"),
+    ("flv", "video/x-flv", "video"),
+    ("m4v", "video/mp4", "video"),
+    ("mpg", "video/mpeg", "video"),
+    ("mpe", "video/mpeg", "video"),
+    ("ogv", "video/ogg", "video"),
+    ("movie", "video/x-sgi-movie", "video"),
+    ("swf", "application/x-shockwave-flash", "video"),
     ("css", "text/css", "code"),
+    ("scss", "text/x-scss", "code"),
+    ("yaml", "application/yaml", "code"),
+    ("yml", "application/yaml", "code"),
+    ("py", "text/x-python", "code"),
+    ("rb", "text/x-ruby", "code"),
+    ("java", "text/x-java-source", "code"),
     ("js", "text/javascript", "code"),
     ("json", "application/json", "code"),
     ("xml", "text/xml", "code"),
@@ -96,6 +134,15 @@ pub fn type_for(extension: &str) -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// The MIME types of the extensions of one Kirby file type, in table order.
+pub fn mimes_of_type(kind: &str) -> Vec<String> {
+    TYPES
+        .iter()
+        .filter(|(_, _, t)| *t == kind)
+        .map(|(_, mime, _)| (*mime).to_owned())
+        .collect()
+}
+
 /// Width and height of a JPEG, PNG, GIF or WebP, read from its header.
 pub fn image_size(path: &Path) -> Option<(u32, u32)> {
     let mut head = Vec::with_capacity(64 * 1024);
@@ -104,10 +151,15 @@ pub fn image_size(path: &Path) -> Option<(u32, u32)> {
         .take(256 * 1024)
         .read_to_end(&mut head)
         .ok()?;
-    png_size(&head)
-        .or_else(|| gif_size(&head))
-        .or_else(|| webp_size(&head))
-        .or_else(|| jpeg_size(&head))
+    image_size_of(&head)
+}
+
+/// Width and height from the first bytes of a JPEG, PNG, GIF or WebP.
+pub fn image_size_of(head: &[u8]) -> Option<(u32, u32)> {
+    png_size(head)
+        .or_else(|| gif_size(head))
+        .or_else(|| webp_size(head))
+        .or_else(|| jpeg_size(head))
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u32> {

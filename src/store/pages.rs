@@ -57,6 +57,23 @@ pub fn new_uuid() -> String {
         .collect()
 }
 
+/// A random RFC 4122 version 4 UUID in lowercase hex with dashes, the form
+/// `content.uuid: uuid-v4` asks for.
+pub fn new_uuid_v4() -> String {
+    let mut bytes: [u8; 16] = rand::thread_rng().r#gen();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// A hidden sibling name for `target`, unique enough for one writer. It
 /// does not repeat the target's name, so a name near the file-system limit
 /// still has a temporary sibling that fits.
@@ -148,6 +165,8 @@ pub fn renumber(moves: &[(PathBuf, PathBuf)], check: Checkpoint) -> Result<(), F
 pub struct CopyOptions {
     pub children: bool,
     pub files: bool,
+    /// The copy's new UUIDs are RFC 4122 v4 (`content.uuid: uuid-v4`).
+    pub uuid_v4: bool,
 }
 
 /// Copies the page folder `from` to the new folder `to` (a draft of the
@@ -169,7 +188,12 @@ pub fn copy_page(
     let built = (|| {
         copy_tree(from, &temp, options, check)?;
         check("new uuids")?;
-        renew_uuids(&temp)?;
+        let fresh = if options.uuid_v4 {
+            new_uuid_v4
+        } else {
+            new_uuid
+        };
+        renew_uuids(&temp, fresh)?;
         check("rename into place")?;
         std::fs::rename(&temp, to)
     })();
@@ -206,6 +230,7 @@ fn copy_tree(from: &Path, to: &Path, options: CopyOptions, check: Checkpoint) ->
                     CopyOptions {
                         children: true,
                         files: true,
+                        ..options
                     },
                     check,
                 )?;
@@ -242,12 +267,12 @@ fn is_meta_file(name: &str, names: &[String]) -> bool {
 }
 
 /// Gives every `.txt` file below `dir` that has a `Uuid` field a new one.
-fn renew_uuids(dir: &Path) -> io::Result<()> {
+fn renew_uuids(dir: &Path, fresh: fn() -> String) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
         if entry.file_type()?.is_dir() {
-            renew_uuids(&path)?;
+            renew_uuids(&path, fresh)?;
             continue;
         }
         if path.extension().and_then(|e| e.to_str()) != Some("txt") {
@@ -257,7 +282,7 @@ fn renew_uuids(dir: &Path) -> io::Result<()> {
             continue;
         };
         if fields.get("uuid").is_some() {
-            fields.set("uuid", new_uuid());
+            fields.set("uuid", fresh());
             write_fields(&path, &fields)?;
         }
     }
@@ -280,6 +305,21 @@ pub fn delete_page(dir: &Path, check: Checkpoint) -> Result<(), FolderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v4_uuids_carry_version_and_variant() {
+        let uuid = new_uuid_v4();
+        let groups: Vec<&str> = uuid.split('-').collect();
+        let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        assert_eq!(lengths, [8, 4, 4, 4, 12], "{uuid}");
+        assert!(groups[2].starts_with('4'), "{uuid}");
+        assert!(groups[3].starts_with(['8', '9', 'a', 'b']), "{uuid}");
+        assert!(
+            uuid.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_ne!(uuid, new_uuid_v4());
+    }
 
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -384,6 +424,7 @@ mod tests {
             CopyOptions {
                 children: true,
                 files: true,
+                ..CopyOptions::default()
             },
             &no_faults,
         )
@@ -408,7 +449,8 @@ mod tests {
                     &to,
                     CopyOptions {
                         children: true,
-                        files: true
+                        files: true,
+                        ..CopyOptions::default()
                     },
                     &fail_at(step)
                 )

@@ -12,7 +12,7 @@ const LIGHTHOUSE: &str = "content/1_projects/1_lighthouse";
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0fake jpeg bytes";
 
 /// Sends `files` (field, file name, bytes) and `fields` as multipart.
-async fn upload(
+pub async fn upload(
     client: &mut Client,
     path: &str,
     files: &[(&str, &str, &[u8])],

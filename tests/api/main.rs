@@ -16,3 +16,4 @@ mod roundtrip;
 mod store;
 mod trials;
 mod users;
+mod write_gaps;

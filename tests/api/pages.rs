@@ -462,6 +462,7 @@ fn injected_failures_leave_the_old_state() {
         let options = CopyOptions {
             children: true,
             files: true,
+            ..CopyOptions::default()
         };
         let copied = folders::copy_page(
             &root.join("1_projects"),

@@ -14,6 +14,7 @@ mod avatar;
 mod support;
 
 pub use avatar::{delete_avatar, upload_avatar};
+pub use support::fresh_uuid;
 
 use serde_json::Value;
 
@@ -83,6 +84,7 @@ fn create_one(
         ));
     }
     rules::check(&filename, &part.data).map_err(support::rejection)?;
+    support::check_accept(call, template, &filename, &part.data)?;
     let existing = file::files_of(call, owner)
         .into_iter()
         .find(|f| f.filename == filename)
@@ -201,6 +203,8 @@ fn replace_one(
         );
     }
     rules::check(&found.filename, &part.data).map_err(support::rejection)?;
+    let template = crate::api::access::file_template(call, found);
+    support::check_accept(call, template.as_deref(), &found.filename, &part.data)?;
     call.app
         .store
         .write(|_| disk::replace(&found.path, &part.data))

@@ -7,7 +7,9 @@
 //! [`crate::store::pages`] and answers with the page as it is now.
 
 mod input;
+mod num_query;
 mod status;
+mod template;
 
 use std::path::PathBuf;
 
@@ -27,13 +29,12 @@ use crate::config::UuidOption;
 use crate::format::slug::slug as slugify;
 use crate::format::txt::Fields;
 use crate::store::Stale;
-use crate::store::content::content_path;
-use crate::store::fsio::write_atomic;
 use crate::store::pages::{self as folders, CopyOptions, FolderError, no_faults};
 use crate::store::{Page, PageRef, Site, Status};
 
 pub use input::{merge, object_body, read_fields, show_submitted, stored_text};
 pub use status::change_status;
+pub use template::change_template;
 
 /// Kirby's `slugs.maxlength` default for page slugs.
 const SLUG_MAX: usize = 255;
@@ -130,9 +131,10 @@ fn new_content(call: &Call, template: &str, id: &str, content: &Map<String, Valu
     let bp = call.app.blueprints.page(template);
     let mut fields = Fields::default();
     merge(&mut fields, bp, content);
-    if call.app.config.content_uuid != UuidOption::Off && fields.get("uuid").is_none() {
-        // FIXME: `content.uuid: uuid-v4` asks for v4 UUIDs; Folio writes Kirby's default form.
-        fields.set("uuid", folders::new_uuid());
+    if fields.get("uuid").is_none()
+        && let Some(uuid) = crate::api::handlers::file_writes::fresh_uuid(call)
+    {
+        fields.set("uuid", uuid);
     }
     for (key, value) in default_values(bp, &input::NewModel::page(call, id)) {
         if fields.get(&key).is_none() {
@@ -142,8 +144,8 @@ fn new_content(call: &Call, template: &str, id: &str, content: &Map<String, Valu
     fields
 }
 
-/// `POST pages/(:any)/duplicate`: copies the page as a draft next to it.
-// FIXME: Kirby also accepts a `title` for the copy; Folio keeps the original title.
+/// `POST pages/(:any)/duplicate`: copies the page as a draft next to it;
+/// a `title` then becomes the copy's title in the request language.
 pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
@@ -157,20 +159,62 @@ pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     }
     check_slug(p.parent, &slug)?;
     check_free(&call.site, p.parent, &slug, None)?;
+    let title = copy_title(call, page)?;
     let options = CopyOptions {
         children: input::flag(call.body.get("children")),
         files: input::flag(call.body.get("files")),
+        uuid_v4: call.app.config.content_uuid == UuidOption::V4,
     };
     let to = children_dir(call, p.parent).join("_drafts").join(&slug);
     commit(call, |_| {
         folders::copy_page(&p.dir, &to, options, &no_faults)
     })?;
-    answer(call, &child_id(&call.site, p.parent, &slug))
+    let id = child_id(&call.site, p.parent, &slug);
+    if let Some(title) = title {
+        retitle_copy(call, &id, &to, title)?;
+    }
+    answer(call, &id)
 }
 
-/// `PATCH pages/(:any)/slug`: renames the page folder.
-// FIXME: on a multi-language site a secondary language keeps its slug in its
-// content file (`Slug:`); Folio always renames the folder.
+/// The `title` of a duplicate, checked before anything is copied: Kirby
+/// copies first and then fails on an empty title or a missing
+/// `changeTitle` permission, leaving the copy behind; Folio refuses first.
+fn copy_title(call: &Call, page: PageRef) -> ApiResult<Option<String>> {
+    if matches!(call.body.get("title"), None | Some(Value::Null)) {
+        return Ok(None);
+    }
+    let title = title_input(call)?;
+    if !page_can(call, page, "changeTitle") {
+        let slug = &call.site.pages[page].slug;
+        return Err(denied("error.page.changeTitle.permission", slug));
+    }
+    if title.trim().is_empty() {
+        return Err(ApiError::keyed(
+            Class::InvalidArgument,
+            "error.page.changeTitle.empty",
+        ));
+    }
+    Ok(Some(title))
+}
+
+/// Writes the title of a fresh copy like a title change; if that fails the
+/// copy is removed again, so a duplicate either has its title or is not there.
+fn retitle_copy(call: &mut Call, id: &str, dir: &std::path::Path, title: String) -> ApiResult<()> {
+    let copy = call
+        .site
+        .page_ref(id)
+        .ok_or_else(|| ApiError::page_not_found(id))?;
+    let changes = [("title".to_owned(), Some(title))];
+    if let Err(error) = write_content(call, &ContentModel::Page(copy), &changes) {
+        commit(call, |_| folders::delete_page(dir, &no_faults))?;
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// `PATCH pages/(:any)/slug`: renames the page folder; in a secondary
+/// language it writes the translated slug into that language's content
+/// file instead ([`change_translated_slug`]).
 pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
@@ -183,6 +227,9 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
         return Err(denied("error.page.changeSlug.permission", &p.slug));
     }
     check_slug(p.parent, &slug)?;
+    if in_secondary_language(call) {
+        return change_translated_slug(call, page, &slug);
+    }
     if slug == p.slug {
         return answer(call, &p.id);
     }
@@ -190,6 +237,48 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     let to = p.dir.with_file_name(folder_name(&p, &slug));
     commit(call, |_| folders::move_dir(&p.dir, &to))?;
     answer(call, &child_id(&call.site, p.parent, &slug))
+}
+
+/// Whether the request writes a language other than the default one.
+fn in_secondary_language(call: &Call) -> bool {
+    let default = call.site.default_language().map(|l| &l.code);
+    call.language
+        .as_ref()
+        .is_some_and(|l| Some(&l.code) != default)
+}
+
+/// A secondary language keeps its slug as the `Slug` field of its content
+/// file; the folder keeps its name. A slug equal to the folder's is removed
+/// from the file, as Kirby does. The slug must be free among the siblings'
+/// folder slugs and their slugs in this language.
+fn change_translated_slug(call: &mut Call, page: PageRef, slug: &str) -> ApiResult<Reply> {
+    let p = call.site.pages[page].clone();
+    let (children, drafts) = match p.parent {
+        Some(parent) => (
+            call.site.pages[parent].children.clone(),
+            call.site.pages[parent].drafts.clone(),
+        ),
+        None => (call.site.children.clone(), call.site.drafts.clone()),
+    };
+    let taken = |list: &[PageRef]| {
+        list.iter()
+            .any(|&c| c != page && (call.site.pages[c].slug == slug || page::slug(call, c) == slug))
+    };
+    if taken(&children) {
+        return Err(ApiError::keyed(Class::Duplicate, "error.page.duplicate").with("slug", slug));
+    }
+    if taken(&drafts) {
+        return Err(
+            ApiError::keyed(Class::Duplicate, "error.page.draft.duplicate").with("slug", slug),
+        );
+    }
+    let stored = (slug != p.slug).then(|| slug.to_owned());
+    write_content(
+        call,
+        &ContentModel::Page(page),
+        &[("slug".to_owned(), stored)],
+    )?;
+    answer(call, &p.id)
 }
 
 /// `PATCH pages/(:any)/title`.
@@ -225,75 +314,6 @@ pub fn title_input(call: &Call) -> ApiResult<String> {
         Some(Value::Bool(b)) => Ok(if b { "1".into() } else { String::new() }),
         Some(_) => Err(ApiError::bad_request("The title must be a string")),
     }
-}
-
-/// `PATCH pages/(:any)/template`: renames the content files.
-// FIXME: Kirby also drops fields the new blueprint does not know; Folio keeps them.
-pub fn change_template(call: &mut Call) -> ApiResult<Reply> {
-    let page = find_page(call, call.arg(0))?;
-    let p = call.site.pages[page].clone();
-    input::require_object_body(call)?;
-    if !page_can(call, page, "changeTemplate") {
-        return Err(denied("error.page.changeTemplate.permission", &p.slug));
-    }
-    let template = match call.body.get("template") {
-        Some(Value::String(s)) => s,
-        _ => String::new(),
-    };
-    let blueprints = &call.app.blueprints;
-    let choices = blueprints.page_template_choices(blueprints.page(&p.template), &p.template);
-    if !choices.iter().any(|c| c.name == template) {
-        return Err(
-            ApiError::keyed(Class::InvalidArgument, "error.page.changeTemplate.invalid")
-                .with("slug", &p.slug),
-        );
-    }
-    if template != p.template {
-        let codes = content_codes(call, &p);
-        commit(call, |_| rename_content_files(&p, &template, &codes))?;
-    }
-    answer(call, &p.id)
-}
-
-/// Language codes of the page's content files (`None` on a single-language site).
-fn content_codes(call: &Call, p: &Page) -> Vec<Option<String>> {
-    if call.site.languages.is_empty() {
-        return vec![None];
-    }
-    p.content
-        .keys()
-        .filter(|code| !code.is_empty())
-        .map(|code| Some(code.clone()))
-        .collect()
-}
-
-/// Writes every content file under the new template's name, then removes
-/// the old ones; a failure on the way removes the new files again.
-fn rename_content_files(p: &Page, template: &str, codes: &[Option<String>]) -> std::io::Result<()> {
-    let pairs: Vec<(PathBuf, PathBuf)> = codes
-        .iter()
-        .map(|code| {
-            (
-                content_path(&p.dir, &p.template, code.as_deref()),
-                content_path(&p.dir, template, code.as_deref()),
-            )
-        })
-        .filter(|(old, _)| old.exists())
-        .collect();
-    let mut written = Vec::new();
-    for (old, new) in &pairs {
-        let copied = std::fs::read(old).and_then(|bytes| write_atomic(new, &bytes));
-        if let Err(e) = copied {
-            written
-                .iter()
-                .for_each(|path: &&PathBuf| drop(std::fs::remove_file(path)));
-            return Err(e);
-        }
-        written.push(new);
-    }
-    pairs
-        .iter()
-        .try_for_each(|(old, _)| std::fs::remove_file(old))
 }
 
 /// Runs a change with writes serialised and refreshes the call's snapshot,

@@ -17,8 +17,10 @@ use crate::api::multipart::{self, Part};
 use crate::api::request::Body;
 use crate::config::UuidOption;
 use crate::format::txt::Fields;
+use crate::store::files::accept::{AcceptRules, Candidate, Refusal};
 use crate::store::files::rules::Rejection;
 use crate::store::files::{self as disk};
+use crate::store::media;
 use crate::store::model::Translated;
 use crate::store::{File, PageRef};
 
@@ -149,27 +151,13 @@ pub fn file_parts(parts: &[Part]) -> Vec<&Part> {
     parts.iter().filter(|p| p.filename.is_some()).collect()
 }
 
-/// The new UUID a created file gets, per the `content.uuid` option.
+/// The `Uuid` a new page or file gets, per the `content.uuid` option:
+/// none, Kirby's 16-character form, or an RFC 4122 v4 UUID.
 pub fn fresh_uuid(call: &Call) -> Option<String> {
     match call.app.config.content_uuid {
         UuidOption::Off => None,
         UuidOption::On => Some(disk::new_uuid()),
-        UuidOption::V4 => {
-            let hex: String = (0..2).map(|_| disk::new_uuid()).collect::<String>();
-            let digits: String = hex
-                .bytes()
-                .map(|b| char::from(b"0123456789abcdef"[usize::from(b % 16)]))
-                .collect();
-            let d = |a: usize, b: usize| digits.get(a..b).unwrap_or("0").to_owned();
-            Some(format!(
-                "{}-{}-4{}-a{}-{}",
-                d(0, 8),
-                d(8, 12),
-                d(12, 15),
-                d(15, 18),
-                d(18, 30)
-            ))
-        }
+        UuidOption::V4 => Some(crate::store::pages::new_uuid_v4()),
     }
 }
 
@@ -225,6 +213,46 @@ pub fn prospective(call: &Call, filename: &str, path: PathBuf, template: Option<
         modified: 0,
         dimensions: None,
         meta: Translated::from([(code, Arc::new(fields))]),
+    }
+}
+
+/// Checks an upload's bytes against the `accept` rules of its file
+/// blueprint (`template`, else the default one).
+pub fn check_accept(
+    call: &Call,
+    template: Option<&str>,
+    filename: &str,
+    bytes: &[u8],
+) -> ApiResult<()> {
+    let blueprint = call.app.blueprints.file(template);
+    let rules = AcceptRules::parse(blueprint.raw.get("accept"));
+    let extension = crate::store::files::rules::extension(filename);
+    let mime = crate::store::files::rules::sniff_mime(bytes)
+        .unwrap_or_else(|| media::mime_for(&extension));
+    let kind = Some(media::type_for(&extension)).filter(|k| *k != "unknown");
+    let candidate = Candidate {
+        extension: &extension,
+        mime,
+        kind,
+        size: bytes.len() as u64,
+        dimensions: media::image_size_of(bytes),
+    };
+    rules.check(&candidate).map_err(refusal)
+}
+
+/// Kirby's error for a file its blueprint does not accept.
+fn refusal(reason: Refusal) -> ApiError {
+    let invalid = |key: &str| ApiError::keyed(Class::InvalidArgument, key);
+    match reason {
+        Refusal::Mime(mime) => invalid("error.file.mime.invalid").with("mime", mime),
+        Refusal::Extension(ext) => invalid("error.file.extension.invalid").with("extension", ext),
+        Refusal::Kind(kind) => invalid("error.file.type.invalid").with("type", kind),
+        Refusal::Limit(limit, bound) => {
+            invalid(&format!("error.file.{}", limit.name())).with(limit.property(), bound)
+        }
+        Refusal::Orientation(wanted) => {
+            invalid("error.file.orientation").with("orientation", wanted)
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::num_query::{self, Unsupported};
 use super::{answer, children_dir, commit, denied, input};
 use crate::api::access::page_can;
 use crate::api::call::Call;
@@ -114,9 +115,8 @@ fn list(call: &Call, page: PageRef, position: Option<i64>) -> ApiResult<Moves> {
         NumScheme::Zero => 0,
         NumScheme::Date => date_num(call, page, false),
         NumScheme::DateTime => date_num(call, page, true),
-        // FIXME: a custom num query (`num: '{{ page.year }}'`) is not
-        // evaluated; Folio numbers such pages like the default scheme.
-        NumScheme::Default | NumScheme::Custom(_) => return list_in_order(call, page, position),
+        NumScheme::Custom(query) => custom_num(call, page, query)?,
+        NumScheme::Default => return list_in_order(call, page, position),
     };
     if p.status == Status::Listed && p.num == Some(num) {
         return Ok(Vec::new());
@@ -193,6 +193,19 @@ fn all_listed(call: &Call, page: PageRef) -> Vec<PageRef> {
         .collect();
     listed.sort_by_key(|&r| site.pages[r].num.unwrap_or(0));
     listed
+}
+
+/// The number a custom `num:` query gives the page, from its content in
+/// the default language; a query Folio cannot evaluate is refused.
+fn custom_num(call: &Call, page: PageRef, query: &str) -> ApiResult<i64> {
+    let default = call.site.default_language();
+    let fields = fields_for(&call.site.pages[page].content, default, default);
+    num_query::evaluate(query, &fields).map_err(|Unsupported(part)| {
+        ApiError::message(
+            Class::InvalidArgument,
+            format!("The sorting number query \"{query}\" cannot be evaluated (at \"{part}\")"),
+        )
+    })
 }
 
 /// `YYYYMMDD` (or `YYYYMMDDHHMM`) from the page's `date` field in the

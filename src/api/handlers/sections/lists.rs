@@ -11,6 +11,7 @@ use super::super::super::models::file::{self, Owner};
 use super::super::super::models::page;
 use super::props::Props;
 use crate::blueprint::{self as bp, FileFacts, ItemSettings, PageFacts};
+use crate::store::files::accept::AcceptRules;
 use crate::store::{File, PageRef, Status, media};
 
 /// Where a section takes its models from.
@@ -435,24 +436,9 @@ fn parent_api(call: &Call, owner: Owner) -> String {
 }
 
 /// The MIME types a file template accepts, `*` when it does not restrict them.
-// FIXME: `accept.type` and `accept.extension` are not turned into MIME types.
 fn accept(call: &Call, template: &str) -> String {
     let blueprint = call.app.blueprints.file(Some(template));
-    let mime = match blueprint.raw.get("accept") {
-        Some(Value::String(mime)) => Some(vec![mime.clone()]),
-        Some(Value::Object(map)) => match map.get("mime") {
-            Some(Value::String(mime)) => Some(vec![mime.clone()]),
-            Some(Value::Array(list)) => Some(
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-            ),
-            _ => None,
-        },
-        _ => None,
-    };
-    mime.map(|m| m.join(", ")).unwrap_or_else(|| "*".to_owned())
+    AcceptRules::parse(blueprint.raw.get("accept")).attribute()
 }
 
 /// A file as a files section item.
