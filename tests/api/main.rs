@@ -3,6 +3,7 @@
 
 mod auth;
 mod blueprints;
+mod challenges;
 mod common;
 mod content_languages;
 mod files;
@@ -11,6 +12,8 @@ mod locks;
 mod pages;
 mod read;
 mod roundtrip;
+#[path = "../support/smtp.rs"]
+mod smtp;
 mod store;
 mod trials;
 mod users;
