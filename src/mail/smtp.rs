@@ -9,6 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -49,6 +50,8 @@ pub struct Settings {
     pub security: Security,
     /// User name and password when `auth` is on.
     pub login: Option<(String, String)>,
+    /// Trusted roots instead of the system's; no option sets it, tests do.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -96,6 +99,7 @@ impl Settings {
             port: transport.port.unwrap_or(default_port),
             security,
             login,
+            ca_file: None,
         })
     }
 
@@ -133,7 +137,7 @@ pub fn deliver(
             return Err(MailError::Tls("the server does not offer STARTTLS".into()));
         }
         conn.expect(Some("STARTTLS"), 220)?;
-        conn.start_tls(&settings.host)?;
+        conn.start_tls(settings)?;
         features = conn.hello(hello)?;
     }
     if let Some((user, password)) = &settings.login {
@@ -226,7 +230,11 @@ impl Connection {
         tcp.set_read_timeout(Some(IO_TIMEOUT))?;
         tcp.set_write_timeout(Some(IO_TIMEOUT))?;
         let stream = match settings.security {
-            Security::Implicit => Stream::Tls(Box::new(tls::wrap(&settings.host, tcp)?)),
+            Security::Implicit => Stream::Tls(Box::new(tls::wrap(
+                &settings.host,
+                tcp,
+                settings.ca_file.as_deref(),
+            )?)),
             _ => Stream::Plain(tcp),
         };
         Ok(Connection {
@@ -240,7 +248,7 @@ impl Connection {
         matches!(self.stream, Some(Stream::Tls(_)))
     }
 
-    fn start_tls(&mut self, host: &str) -> Result<(), MailError> {
+    fn start_tls(&mut self, settings: &Settings) -> Result<(), MailError> {
         // Anything the server sent after its STARTTLS answer would be read
         // as if it came over TLS: a known injection, so it is refused.
         if !self.buffer.is_empty() {
@@ -248,7 +256,8 @@ impl Connection {
         }
         match self.stream.take() {
             Some(Stream::Plain(tcp)) => {
-                self.stream = Some(Stream::Tls(Box::new(tls::wrap(host, tcp)?)));
+                let tls = tls::wrap(&settings.host, tcp, settings.ca_file.as_deref())?;
+                self.stream = Some(Stream::Tls(Box::new(tls)));
                 Ok(())
             }
             other => {

@@ -24,27 +24,30 @@ const BUNDLES: [&str; 4] = [
 
 pub type TlsStream = StreamOwned<ClientConnection, TcpStream>;
 
-/// Starts TLS on `tcp` for `host`. The handshake runs on first use.
-pub fn wrap(host: &str, tcp: TcpStream) -> Result<TlsStream, MailError> {
+/// Starts TLS on `tcp` for `host`, trusting the roots in `ca_file` when
+/// given, else the system's. The handshake runs on first use.
+pub fn wrap(host: &str, tcp: TcpStream, ca_file: Option<&Path>) -> Result<TlsStream, MailError> {
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| MailError::Tls(format!("`{host}` is not a valid server name")))?;
-    let connection =
-        ClientConnection::new(client_config()?, name).map_err(|e| MailError::Tls(e.to_string()))?;
+    let connection = ClientConnection::new(client_config(ca_file)?, name)
+        .map_err(|e| MailError::Tls(e.to_string()))?;
     Ok(StreamOwned::new(connection, tcp))
 }
 
-fn client_config() -> Result<Arc<ClientConfig>, MailError> {
+fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, MailError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| MailError::Tls(e.to_string()))?
-        .with_root_certificates(roots()?)
+        .with_root_certificates(roots(ca_file)?)
         .with_no_client_auth();
     Ok(Arc::new(config))
 }
 
-fn roots() -> Result<RootCertStore, MailError> {
-    let file = bundle_file()
+fn roots(ca_file: Option<&Path>) -> Result<RootCertStore, MailError> {
+    let file = ca_file
+        .map(Path::to_path_buf)
+        .or_else(bundle_file)
         .ok_or_else(|| MailError::Tls("no file of trusted root certificates found".into()))?;
     let pem = std::fs::read(&file)
         .map_err(|e| MailError::Tls(format!("cannot read `{}`: {e}", file.display())))?;

@@ -133,6 +133,7 @@ fn local(port: u16, login: Option<(&str, &str)>) -> Settings {
         port,
         security: Security::Opportunistic,
         login: login.map(|(u, p)| (u.into(), p.into())),
+        ca_file: None,
     }
 }
 
@@ -229,4 +230,119 @@ fn garbage_replies_are_protocol_errors() {
     let result = send(&local(port, None));
     assert!(matches!(result, Err(MailError::Protocol(_))), "{result:?}");
     server.join().unwrap();
+}
+
+/// A self-signed certificate for `localhost`: the PEM file a client may
+/// trust, and the server's configuration.
+struct TestCert {
+    pem: std::path::PathBuf,
+    config: std::sync::Arc<rustls::ServerConfig>,
+}
+
+fn certificate(dir: &std::path::Path) -> TestCert {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let pem = dir.join("cert.pem");
+    std::fs::write(&pem, generated.cert.pem()).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(generated.key_pair.serialize_der().into());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![generated.cert.der().clone()], key)
+        .unwrap();
+    TestCert {
+        pem,
+        config: std::sync::Arc::new(config),
+    }
+}
+
+/// A server on 127.0.0.1 that offers STARTTLS and, after the upgrade,
+/// accepts one mail; returns the message it got (or the TLS failure).
+fn starttls_server(
+    config: std::sync::Arc<rustls::ServerConfig>,
+) -> (u16, thread::JoinHandle<Result<String, String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        let mut plain = BufReader::new(tcp.try_clone().unwrap());
+        let mut line = String::new();
+        tcp.write_all(b"220 ready\r\n").unwrap();
+        plain.read_line(&mut line).unwrap();
+        tcp.write_all(b"250-test\r\n250 STARTTLS\r\n").unwrap();
+        line.clear();
+        plain.read_line(&mut line).unwrap();
+        assert_eq!(line, "STARTTLS\r\n");
+        tcp.write_all(b"220 go ahead\r\n").unwrap();
+        let server = rustls::ServerConnection::new(config).unwrap();
+        let mut reader = BufReader::new(rustls::StreamOwned::new(server, tcp));
+        let mut message = String::new();
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) => return Err("closed".to_owned()),
+                Ok(_) => {}
+                Err(error) => return Err(error.to_string()),
+            }
+            let reply: &[u8] = if in_data {
+                if line != ".\r\n" {
+                    message.push_str(&line);
+                    continue;
+                }
+                in_data = false;
+                b"250 queued\r\n"
+            } else if line.starts_with("DATA") {
+                in_data = true;
+                b"354 go\r\n"
+            } else if line.starts_with("AUTH PLAIN") {
+                b"235 welcome\r\n"
+            } else if line.starts_with("QUIT") {
+                reader.get_mut().write_all(b"221 bye\r\n").ok();
+                return Ok(message);
+            } else {
+                b"250 ok\r\n"
+            };
+            reader.get_mut().write_all(reply).unwrap();
+            reader.get_mut().flush().unwrap();
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn starttls_upgrades_and_checks_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = certificate(dir.path());
+    let (port, server) = starttls_server(cert.config.clone());
+    let mut settings = local(port, Some(("user", "pw")));
+    settings.host = "localhost".into();
+    settings.security = Security::StartTls;
+    settings.ca_file = Some(cert.pem.clone());
+    deliver(
+        &settings,
+        "example.com",
+        "a@example.com",
+        "b@example.com",
+        "over TLS",
+    )
+    .unwrap();
+    assert_eq!(server.join().unwrap().unwrap(), "over TLS\r\n");
+
+    // A certificate the client does not trust ends the exchange.
+    let other = tempfile::tempdir().unwrap();
+    let untrusted = certificate(other.path());
+    let (port, server) = starttls_server(cert.config);
+    settings.port = port;
+    settings.ca_file = Some(untrusted.pem);
+    let result = deliver(
+        &settings,
+        "example.com",
+        "a@example.com",
+        "b@example.com",
+        "x",
+    );
+    assert!(matches!(result, Err(MailError::Tls(_))), "{result:?}");
+    assert!(server.join().unwrap().is_err());
 }
