@@ -91,6 +91,17 @@ pub struct AuthOptions {
     pub debug: AuthDebug,
     pub challenges: Vec<String>,
     pub challenge_timeout: u64,
+    pub challenge_email: ChallengeEmail,
+}
+
+/// Options under `auth.challenge.email`: the sender and subject of login
+/// code mails. Unset, the sender is `noreply@<host>` named after the site,
+/// and the subject comes from the translations.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChallengeEmail {
+    pub from: Option<String>,
+    pub from_name: Option<String>,
+    pub subject: Option<String>,
 }
 
 /// One enabled login method.
@@ -169,7 +180,7 @@ pub enum UuidOption {
     V4,
 }
 
-/// Options under `email`, kept for sending login codes later.
+/// Options under `email`: how login codes are mailed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailOptions {
     pub transport: EmailTransport,
@@ -261,6 +272,7 @@ impl Default for Config {
                 debug: AuthDebug::Log,
                 challenges: vec!["totp".into(), "email".into()],
                 challenge_timeout: 600,
+                challenge_email: ChallengeEmail::default(),
             },
             session: SessionOptions {
                 cookie_name: "kirby_session".into(),

@@ -11,6 +11,7 @@ pub mod blueprint;
 pub mod config;
 pub mod format;
 pub mod i18n;
+pub mod mail;
 pub mod perm;
 pub mod serve;
 pub mod store;

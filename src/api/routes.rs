@@ -75,7 +75,7 @@ static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
     use handlers::*;
     let mut table = routes! {
         "GET" "auth" true Some(auth::current);
-        "POST" "auth/code" false None;
+        "POST" "auth/code" false Some(auth::code);
         "POST" "auth/login" false Some(auth::login);
         "POST" "auth/logout" false Some(auth::logout);
         "POST" "auth/ping" false Some(auth::ping);

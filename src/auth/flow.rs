@@ -5,6 +5,7 @@
 //! session cookie but no session file: their CSRF token is derived from the
 //! session id with a server secret, and is stored only once they log in.
 
+mod challenge;
 mod login;
 
 use crate::api::error::ApiError;
@@ -15,6 +16,7 @@ use crate::auth::session::{
 };
 use crate::store::{Site, User};
 
+pub use challenge::{ChallengeRequest, create_challenge, verify_code};
 pub use login::{basic_user, check_password};
 
 const USER_ID: &str = "kirby.userId";
@@ -173,20 +175,7 @@ impl SessionState {
         // A login hands the client a new token, which only a cookie can
         // carry, so it always starts a cookie session.
         self.header_mode = false;
-        let csrf = self.session_csrf(app);
-        let lifetimes = lifetimes(app);
-        let mut data = if long {
-            SessionData::new_long(now, &lifetimes)
-        } else {
-            SessionData::new_normal(now, &lifetimes)
-        };
-        if app.config.session.timeout.is_none() {
-            data.timeout = None;
-            data.last_activity = None;
-        }
-        if !csrf.is_empty() && !app.config.panel.dev {
-            data.set(CSRF, SessionValue::Str(csrf));
-        }
+        let mut data = self.fresh_data(app, long, now);
         data.set(USER_ID, SessionValue::Str(user.id.clone()));
         // A password written during this request (install, own password
         // change) must not void the session that request starts.
@@ -203,6 +192,50 @@ impl SessionState {
         self.token = Some(token);
         self.data = Some(data);
         Ok(())
+    }
+
+    /// Changes this session's data and saves it. A caller without a session
+    /// file gets one (normal or long, as `long` says) under a new token,
+    /// keeping the CSRF token it already holds; a login challenge starts so.
+    pub fn update(
+        &mut self,
+        app: &App,
+        now: i64,
+        long: bool,
+        change: impl FnOnce(&mut SessionData),
+    ) -> Result<(), ApiError> {
+        let save_error = |e| ApiError::internal(format!("cannot save the session: {e}"));
+        if let (Some(token), Some(data)) = (&self.token, &mut self.data) {
+            change(data);
+            return app.sessions.save(token, data).map_err(save_error);
+        }
+        let mut data = self.fresh_data(app, long, now);
+        change(&mut data);
+        let token = SessionToken::generate(data.expiry_time);
+        app.sessions.save(&token, &data).map_err(save_error)?;
+        self.push_cookie(app, &token, now);
+        self.token = Some(token);
+        self.data = Some(data);
+        Ok(())
+    }
+
+    /// New session data holding only the client's current CSRF token.
+    fn fresh_data(&self, app: &App, long: bool, now: i64) -> SessionData {
+        let csrf = self.session_csrf(app);
+        let lifetimes = lifetimes(app);
+        let mut data = if long {
+            SessionData::new_long(now, &lifetimes)
+        } else {
+            SessionData::new_normal(now, &lifetimes)
+        };
+        if app.config.session.timeout.is_none() {
+            data.timeout = None;
+            data.last_activity = None;
+        }
+        if !csrf.is_empty() && !app.config.panel.dev {
+            data.set(CSRF, SessionValue::Str(csrf));
+        }
+        data
     }
 
     /// Ends the session. The file is removed; unless `panel.dev` is on, the

@@ -7,6 +7,7 @@
 
 pub mod basic;
 pub mod basic_cache;
+pub mod challenge;
 pub mod client_ip;
 pub mod cookie;
 pub mod csrf;

@@ -241,8 +241,19 @@ pub fn ip_key(ip: Option<IpAddr>) -> String {
 /// guesser cannot tell fast failures from slow ones or hammer the check.
 /// `enabled` is option `folio.loginDelay`.
 pub fn pause_after_failure(enabled: bool) {
+    random_pause(enabled, 10..=2000);
+}
+
+/// Sleeps a random 50–300 ms after a login challenge is created, as Kirby
+/// does, so the answer takes about as long whether or not the account
+/// exists. `enabled` is option `folio.loginDelay`.
+pub fn pause_after_challenge(enabled: bool) {
+    random_pause(enabled, 50..=300);
+}
+
+fn random_pause(enabled: bool, millis: std::ops::RangeInclusive<u64>) {
     if enabled {
-        let millis = rand::thread_rng().gen_range(10..=2000);
+        let millis = rand::thread_rng().gen_range(millis);
         std::thread::sleep(Duration::from_millis(millis));
     }
 }

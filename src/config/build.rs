@@ -7,9 +7,9 @@
 
 use crate::config::layers::{Layer, lookup, replace_recursive, source_of};
 use crate::config::{
-    ApiOptions, AuthDebug, AuthOptions, Config, ConfigError, EmailOptions, EmailTransport,
-    FolioOptions, IpNet, LoginMethod, PanelOptions, SessionOptions, TransportSecurity, UrlOption,
-    UuidOption, dynamic,
+    ApiOptions, AuthDebug, AuthOptions, ChallengeEmail, Config, ConfigError, EmailOptions,
+    EmailTransport, FolioOptions, IpNet, LoginMethod, PanelOptions, SessionOptions,
+    TransportSecurity, UrlOption, UuidOption, dynamic,
 };
 use crate::format::php::{PhpArray, PhpKey, PhpValue, php_float_to_string};
 
@@ -113,6 +113,11 @@ fn auth(reader: &Reader, defaults: AuthOptions) -> Result<AuthOptions> {
         debug,
         challenges: reader.string_list("auth.challenges", defaults.challenges)?,
         challenge_timeout: reader.number("auth.challenge.timeout", defaults.challenge_timeout)?,
+        challenge_email: ChallengeEmail {
+            from: reader.optional_string("auth.challenge.email.from")?,
+            from_name: reader.optional_string("auth.challenge.email.fromName")?,
+            subject: reader.optional_string("auth.challenge.email.subject")?,
+        },
     })
 }
 

@@ -209,6 +209,21 @@ fn reads_each_option() {
 }
 
 #[test]
+fn challenge_mail_options() {
+    let unset = config("[]").auth.challenge_email;
+    assert_eq!(unset, crate::config::ChallengeEmail::default());
+    let set = config(
+        "['auth' => ['challenge' => ['email' => ['from' => 'login@example.com', \
+         'fromName' => 'Login', 'subject' => 'Code']]]]",
+    )
+    .auth
+    .challenge_email;
+    assert_eq!(set.from.as_deref(), Some("login@example.com"));
+    assert_eq!(set.from_name.as_deref(), Some("Login"));
+    assert_eq!(set.subject.as_deref(), Some("Code"));
+}
+
+#[test]
 fn smaller_option_forms() {
     assert!(!config("['api' => false]").api.enabled);
     assert!(config("['api' => null]").api.enabled);

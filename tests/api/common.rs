@@ -90,6 +90,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The session cookie (`name=value`) the jar holds.
+    pub fn cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
     pub async fn send(&mut self, request: Request<Body>) -> Reply {
         let mut request = request;
         if let Some(cookie) = &self.cookie {

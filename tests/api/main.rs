@@ -3,6 +3,7 @@
 
 mod auth;
 mod blueprints;
+mod challenges;
 mod common;
 mod content_languages;
 mod files;
@@ -13,6 +14,8 @@ mod media;
 mod pages;
 mod read;
 mod roundtrip;
+#[path = "../support/smtp.rs"]
+mod smtp;
 mod store;
 mod trials;
 mod users;

@@ -1,4 +1,5 @@
-//! `/api/auth…`: the current user, login, logout and ping (auth.md §5).
+//! `/api/auth…`: the current user, login (with password or a challenge),
+//! the challenge code, logout and ping (auth.md §5).
 
 use serde_json::{Value, json};
 
@@ -7,8 +8,9 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::user;
 use super::super::reply::Reply;
 use super::super::select;
+use crate::auth::challenge::Mode;
 use crate::auth::csrf;
-use crate::auth::flow::check_password;
+use crate::auth::flow::{ChallengeRequest, check_password, create_challenge, verify_code};
 
 pub fn current(call: &mut Call) -> ApiResult<Reply> {
     let Some(me) = call.actor.user.clone() else {
@@ -73,16 +75,23 @@ pub fn login(call: &mut Call) -> ApiResult<Reply> {
     let password = text(call.body.get("password"));
     let long = php_bool(call.body.get("long").as_ref());
     let methods = &call.app.config.auth.methods;
+    let enabled = |name: &str| methods.iter().any(|m| m.name == name);
     let Some(password) = password else {
-        // FIXME: passwordless `code` and `password-reset` challenges (auth.md
-        // §5.2) are not built yet; with those methods on, this answers as if
-        // they were off.
-        return Err(ApiError::message(
-            Class::InvalidArgument,
-            "Login without password is not enabled",
-        ));
+        let mode = if enabled("code") {
+            Mode::Login
+        } else if enabled("password-reset") {
+            Mode::PasswordReset
+        } else {
+            return Err(ApiError::message(
+                Class::InvalidArgument,
+                "Login without password is not enabled",
+            ));
+        };
+        let email =
+            email.ok_or_else(|| ApiError::bad_request("Please enter a valid email address"))?;
+        return start_challenge(call, &email, long, mode);
     };
-    if !methods.iter().any(|m| m.name == "password") {
+    if !enabled("password") {
         return Err(ApiError::message(
             Class::InvalidArgument,
             "Login with password is not enabled",
@@ -94,7 +103,44 @@ pub fn login(call: &mut Call) -> ApiResult<Reply> {
     let site = call.site.clone();
     let visitor = call.client_ip();
     let me = check_password(call.app, &site, &email, &password, visitor)?.clone();
+    if methods.iter().any(|m| m.name == "password" && m.two_factor) {
+        return start_challenge(call, &me.email, long, Mode::TwoFactor);
+    }
     call.session.login(call.app, &me, long, call.now)?;
+    logged_in(call, me)
+}
+
+/// Starts a login challenge; the answer only names it (auth.md §5.2).
+fn start_challenge(call: &mut Call, email: &str, long: bool, mode: Mode) -> ApiResult<Reply> {
+    let site = call.site.clone();
+    let host = request_host(&call.origin);
+    let site_title = super::super::models::site::title(call);
+    let request = ChallengeRequest {
+        email,
+        long,
+        mode,
+        visitor: call.client_ip(),
+        host: &host,
+        site_title: &site_title,
+    };
+    let name = create_challenge(call.app, &site, &mut call.session, &request, call.now)?;
+    Ok(Reply::Raw(
+        json!({"code": 200, "status": "ok", "challenge": name}),
+    ))
+}
+
+/// `POST /api/auth/code`: answers the open challenge with `code`.
+pub fn code(call: &mut Call) -> ApiResult<Reply> {
+    require_csrf(call)?;
+    let code = text(call.body.get("code")).unwrap_or_default();
+    let site = call.site.clone();
+    let visitor = call.client_ip();
+    let me = verify_code(call.app, &site, &mut call.session, &code, visitor, call.now)?;
+    logged_in(call, me)
+}
+
+/// The answer to a finished login: the user in the auth view.
+fn logged_in(call: &mut Call, me: crate::store::User) -> ApiResult<Reply> {
     call.actor = super::super::call::Actor {
         role: call.app.role(&me.role),
         user: Some(me.clone()),
@@ -103,6 +149,14 @@ pub fn login(call: &mut Call) -> ApiResult<Reply> {
     Ok(Reply::Raw(
         json!({"code": 200, "status": "ok", "user": rendered}),
     ))
+}
+
+/// The host part of `scheme://host[:port]`.
+fn request_host(origin: &str) -> String {
+    url::Url::parse(origin)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".into())
 }
 
 pub fn logout(call: &mut Call) -> ApiResult<Reply> {

@@ -142,9 +142,21 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
     Ok(Some(value))
 }
 
+/// Who the session belongs to: a user, an open login challenge ("pending",
+/// with the challenge's e-mail and type), or nobody.
 fn auth_status(call: &Call) -> Value {
-    match &call.actor.user {
-        Some(user) => json!({"challenge": null, "email": user.email, "status": "active"}),
+    if let Some(user) = &call.actor.user {
+        return json!({"challenge": null, "email": user.email, "status": "active"});
+    }
+    let open = crate::auth::challenge::open_challenge(
+        call.session.data.as_ref(),
+        &call.app.config.auth.challenges,
+        call.now,
+    );
+    match open {
+        Some((challenge, email)) => {
+            json!({"challenge": challenge, "email": email, "status": "pending"})
+        }
         None => json!({"challenge": null, "email": null, "status": "inactive"}),
     }
 }

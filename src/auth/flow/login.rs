@@ -170,7 +170,7 @@ fn check_credentials<'s>(
 }
 
 /// What `auth.debug: true` shows a blocked caller (auth.md §6).
-fn rate_limited() -> ApiError {
+pub(super) fn rate_limited() -> ApiError {
     ApiError::message(Class::Permission, "Rate limit exceeded")
         .details(serde_json::json!({"reason": "rate-limited"}))
 }
