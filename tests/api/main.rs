@@ -14,3 +14,4 @@ mod roundtrip;
 mod store;
 mod trials;
 mod users;
+mod validation;
