@@ -97,6 +97,8 @@ pub fn checked_input(
 }
 
 /// The values the model will hold once `input` is stored.
+// FIXME: this reads the request's snapshot, not the one current under the
+// write lock; a concurrent update of other fields is not part of the check.
 fn submitted_values(
     call: &Call,
     form: &Form,
