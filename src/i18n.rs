@@ -407,6 +407,115 @@ const BUILTIN_ENGLISH: &[(&str, &str)] = &[
         "error.user.update.permission",
         "You are not allowed to update the user \"{name}\"",
     ),
+    // Blueprint form validation (`crate::blueprint::Checker`).
+    (
+        "error.blocks.max.plural",
+        "You must not add more than {max} blocks",
+    ),
+    (
+        "error.blocks.max.singular",
+        "You must not add more than one block",
+    ),
+    (
+        "error.blocks.min.plural",
+        "You must add at least {min} blocks",
+    ),
+    (
+        "error.blocks.min.singular",
+        "You must add at least one block",
+    ),
+    (
+        "error.structure.validation",
+        "There's an error on the \"{field}\" field in row {index}",
+    ),
+    ("error.validation.date", "Please enter a valid date"),
+    (
+        "error.validation.date.after",
+        "Please enter a date after {date}",
+    ),
+    (
+        "error.validation.date.before",
+        "Please enter a date before {date}",
+    ),
+    (
+        "error.validation.date.between",
+        "Please enter a date between {min} and {max}",
+    ),
+    (
+        "error.validation.email",
+        "Please enter a valid email address",
+    ),
+    (
+        "error.validation.match",
+        "The value does not match the expected pattern",
+    ),
+    (
+        "error.validation.max",
+        "Please enter a value equal to or lower than {max}",
+    ),
+    (
+        "error.validation.maxlength",
+        "Please enter a shorter value. (max. {max} characters)",
+    ),
+    (
+        "error.validation.min",
+        "Please enter a value equal to or greater than {min}",
+    ),
+    (
+        "error.validation.minlength",
+        "Please enter a longer value. (min. {min} characters)",
+    ),
+    ("error.validation.num", "Please enter a valid number"),
+    ("error.validation.option", "Please select a valid option"),
+    ("error.validation.required", "Please enter something"),
+    ("error.validation.time", "Please enter a valid time"),
+    (
+        "error.validation.time.after",
+        "Please enter a time after {time}",
+    ),
+    (
+        "error.validation.time.before",
+        "Please enter a time before {time}",
+    ),
+    (
+        "error.validation.time.between",
+        "Please enter a time between {min} and {max}",
+    ),
+    ("error.validation.url", "Please enter a valid URL"),
+    ("field.required", "The field is required"),
+    // Pages and files sections with too few or too many entries.
+    (
+        "error.section.files.max.plural",
+        "You must not add more than {max} files to the \"{section}\" section",
+    ),
+    (
+        "error.section.files.max.singular",
+        "You must not add more than one file to the \"{section}\" section",
+    ),
+    (
+        "error.section.files.min.plural",
+        "The \"{section}\" section requires at least {min} files",
+    ),
+    (
+        "error.section.files.min.singular",
+        "The \"{section}\" section requires at least one file",
+    ),
+    (
+        "error.section.pages.max.plural",
+        "You must not add more than {max} pages to the \"{section}\" section",
+    ),
+    (
+        "error.section.pages.max.singular",
+        "You must not add more than one page to the \"{section}\" section",
+    ),
+    (
+        "error.section.pages.min.plural",
+        "The \"{section}\" section requires at least {min} pages",
+    ),
+    (
+        "error.section.pages.min.singular",
+        "The \"{section}\" section requires at least one page",
+    ),
 ];
 
 #[cfg(test)]

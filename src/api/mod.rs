@@ -18,6 +18,7 @@ pub mod reply;
 pub mod request;
 pub mod routes;
 pub mod select;
+pub mod validation;
 
 use std::sync::Arc;
 

@@ -152,15 +152,28 @@ impl<'a> Normalizer<'a> {
         fields
     }
 
-    /// One entry of a `fields:` map; a group yields its own fields.
+    /// One entry of a `fields:` map; a group yields its own fields, each
+    /// under the group's `when` (its own `when` keys win), as in Kirby.
     fn field_or_group(&mut self, name: &str, raw: &Value) -> Vec<Field> {
         let Some(props) = self.field_props(name, raw) else {
             return Vec::new();
         };
-        if props.get("type").and_then(Value::as_str) == Some("group") {
-            return self.fields(props.get("fields"));
+        if props.get("type").and_then(Value::as_str) != Some("group") {
+            return vec![self.field(name, props)];
         }
-        vec![self.field(name, props)]
+        let mut fields = self.fields(props.get("fields"));
+        if let Some(when) = props.get("when").filter(|w| w.is_object()) {
+            for field in &mut fields {
+                let merged = match field.props.get("when") {
+                    Some(own @ Value::Object(_)) => super::load::merge(when.clone(), own.clone()),
+                    _ => when.clone(),
+                };
+                if let Value::Object(map) = &mut field.props {
+                    map.insert("when".to_string(), merged);
+                }
+            }
+        }
+        fields
     }
 
     /// Expands the short forms into a props map with a `type`.

@@ -17,6 +17,7 @@ mod load;
 mod model;
 mod options;
 mod tabs;
+mod validate;
 mod values;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ pub use layout::Section;
 pub(crate) use model::ucfirst;
 pub use model::{Blueprint, TemplateChoice};
 pub use options::{ModelOptions, NumScheme, OptionRule};
+pub use validate::{Checker, errors_value, text_values};
 pub use values::{ValueContext, default_values, form_values};
 
 use load::Library;

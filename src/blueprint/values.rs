@@ -126,7 +126,7 @@ fn convert(text: &str, converter: Option<&str>) -> String {
 
 /// Comma-separated (or YAML/JSON list) values, trimmed, empty ones dropped.
 // FIXME: `checkboxes`/`multiselect` limited to their options drop unknown values in Kirby.
-fn list_value(field: &Field, raw: Option<&Value>) -> Value {
+pub(crate) fn list_value(field: &Field, raw: Option<&Value>) -> Value {
     let separator = field
         .prop_str("separator")
         .filter(|s| !s.is_empty())
@@ -189,7 +189,7 @@ fn time_value(raw: Option<&Value>) -> String {
     parse_time(text_of(raw).trim()).unwrap_or_default()
 }
 
-fn parse_datetime(text: &str) -> Option<(String, String)> {
+pub(crate) fn parse_datetime(text: &str) -> Option<(String, String)> {
     let date = text.get(..10)?;
     let bytes = date.as_bytes();
     let digits_at = |range: std::ops::Range<usize>| {
@@ -217,7 +217,7 @@ fn parse_datetime(text: &str) -> Option<(String, String)> {
     Some((date.to_string(), time))
 }
 
-fn parse_time(text: &str) -> Option<String> {
+pub(crate) fn parse_time(text: &str) -> Option<String> {
     let clock = text.split(['+', 'Z', 'z', '.']).next()?.trim();
     let parts: Vec<u32> = clock
         .split(':')
@@ -273,7 +273,7 @@ pub(crate) fn lowercase_keys(map: &Map<String, Value>) -> Map<String, Value> {
 
 /// The references a files/pages/users field stores: a YAML list (of strings
 /// or of maps with `uuid`/`id`), or one bare reference.
-fn references(raw: Option<&Value>) -> Vec<String> {
+pub(crate) fn references(raw: Option<&Value>) -> Vec<String> {
     let list = match decode(raw) {
         Value::Array(items) => items,
         Value::String(text) => vec![Value::String(text)],

@@ -19,4 +19,5 @@ mod smtp;
 mod store;
 mod trials;
 mod users;
+mod validation;
 mod write_gaps;

@@ -25,6 +25,7 @@ use super::super::models::file::{self, VIEWS};
 use super::super::multipart::Part;
 use super::super::reply::{Reply, paginate};
 use super::super::select;
+use super::super::validation::{self, Form};
 use super::languages::content::write_content;
 use super::written::{self, Via};
 use crate::format::txt::Fields;
@@ -227,8 +228,9 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
             "The file cannot be updated",
         ));
     }
-    let input = support::body_object(call)?;
     let template = crate::api::access::file_template(call, &found);
+    let form = Form::file(call, key.as_owner(), &found, template.as_deref());
+    let input = validation::checked_input(call, &form, support::body_object(call)?)?;
     let changes = meta_changes(call, &found, template.as_deref(), &input);
     write_content(call, &key.file_model(&found.filename), &changes)?;
     let mut data = render_file(call, &key, &found.filename, false)?;

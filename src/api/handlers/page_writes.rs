@@ -21,6 +21,7 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::page;
 use super::super::reply::Reply;
 use super::super::select;
+use super::super::validation::{self, Form};
 use super::find_page;
 use super::languages::content::{ContentModel, write_content};
 use super::written::{self, Via};
@@ -45,16 +46,14 @@ const SLUG_MAX: usize = 255;
 const RESERVED: &[&str] = &["api", "assets", "media", "panel"];
 
 /// `PATCH pages/(:any)`: merges the submitted fields into the content file
-/// of the request language.
-// FIXME: Kirby validates the form (required fields, formats) and answers
-// 400 "Invalid form with errors"; Folio stores what it is given.
+/// of the request language, once the blueprint form has no errors.
 pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let page = find_page(call, call.arg(0))?;
     let p = call.site.pages[page].clone();
     if !page_can(call, page, "update") {
         return Err(denied("error.page.update.permission", &p.slug));
     }
-    let input = object_body(call)?;
+    let input = validation::checked_input(call, &Form::page(call, page), object_body(call)?)?;
     let bp = call.app.blueprints.page(&p.template);
     let changes = written::page_changes(bp, &input);
     write_content(call, &ContentModel::Page(page), &changes)?;

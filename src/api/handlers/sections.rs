@@ -19,6 +19,7 @@ use super::super::models::file::{self, Owner};
 use super::super::reply::Reply;
 use super::find_page;
 use super::users::find_user;
+use crate::blueprint::Section;
 use props::Props;
 
 pub fn page(call: &mut Call) -> ApiResult<Reply> {
@@ -60,6 +61,22 @@ pub fn file(call: &mut Call) -> ApiResult<Reply> {
             answer(call, Subject::File(owner, f), &section)
         }
         _ => Err(ApiError::file_not_found(&filename)),
+    }
+}
+
+/// The `min`/`max` errors of a pages or files section of the model's
+/// blueprint, keyed by section name; empty for other sections and for a
+/// section whose parent cannot be found.
+pub fn list_errors(call: &Call, subject: Subject, section: &Section) -> Map<String, Value> {
+    let mut map = section.props.as_object().cloned().unwrap_or_default();
+    map.insert("type".into(), json!(section.kind));
+    let props = Props {
+        map: &map,
+        name: &section.name,
+    };
+    match lists::errors_only(call, subject, &props) {
+        Ok(Value::Object(errors)) => errors,
+        _ => Map::new(),
     }
 }
 

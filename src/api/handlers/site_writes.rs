@@ -7,6 +7,7 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::site;
 use super::super::reply::Reply;
 use super::super::select;
+use super::super::validation::{self, Form};
 use super::languages::content::{ContentModel, write_content};
 use super::page_writes::{object_body, show_submitted};
 use super::written::{self, Via};
@@ -18,7 +19,7 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
             "error.site.update.permission",
         ));
     }
-    let input = object_body(call)?;
+    let input = validation::checked_input(call, &Form::site(call), object_body(call)?)?;
     let bp = call.app.blueprints.site();
     write_content(
         call,

@@ -15,6 +15,7 @@ use super::super::models::user;
 use super::super::reply::Reply;
 use super::super::request::Body;
 use super::super::select;
+use super::super::validation::{self, Form};
 use super::roles::{assignable, hypothetical};
 use super::user_input::{DefaultsOnly, apply_input, scalar};
 use super::users::find_user;
@@ -155,6 +156,7 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
         }
         other => other.object(),
     };
+    let input = validation::checked_input(call, &Form::user(call, &target), input)?;
     let code = call.language.as_ref().map(|l| l.code.clone());
     let is_default =
         code.is_none() || call.site.default_language().map(|l| &l.code) == code.as_ref();

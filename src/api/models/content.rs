@@ -150,6 +150,12 @@ impl ValueContext for Resolver<'_, '_> {
     }
 }
 
+/// Resolves the file, page and user references in `owner`'s content
+/// against the site index (form validation counts the ones that exist).
+pub fn references<'c>(call: &'c Call<'_>, owner: Owner<'c>) -> impl ValueContext + 'c {
+    Resolver { call, owner }
+}
+
 fn values(call: &Call, owner: Owner, blueprint: &Blueprint, fields: &Fields) -> Value {
     let stored: Vec<(String, String)> = fields
         .iter()

@@ -131,7 +131,7 @@ fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Optio
         "hasDrafts" => json!(!p.drafts.is_empty()),
         "hasFiles" => json!(!p.files.is_empty()),
         "isSortable" => json!(crate::api::access::page_can(call, page, "sort")),
-        "errors" => json!([]),
+        "errors" => crate::api::validation::page_errors_value(call, page),
         "blueprints" => json!(content::child_blueprints(call, Some(page), None)),
         _ => return Ok(None),
     };

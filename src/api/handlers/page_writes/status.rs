@@ -18,6 +18,7 @@ use crate::api::call::Call;
 use crate::api::error::{ApiError, ApiResult, Class};
 use crate::api::handlers::find_page;
 use crate::api::reply::Reply;
+use crate::api::validation::check_publish;
 use crate::blueprint::NumScheme;
 use crate::store::model::fields_for;
 use crate::store::pages::{self as folders, no_faults};
@@ -44,8 +45,9 @@ pub fn change_status(call: &mut Call) -> ApiResult<Reply> {
     if !page_can(call, page, "changeStatus") {
         return Err(denied("error.page.changeStatus.permission", &p.slug));
     }
-    // FIXME: publishing a draft whose form has errors should fail with
-    // `error.page.changeStatus.incomplete`; Folio does not validate forms yet.
+    if p.status == Status::Draft && target != Status::Draft {
+        check_publish(call, page)?;
+    }
     let moves = match target {
         Status::Draft | Status::Unlisted => unpublish(call, page, target),
         Status::Listed => list(call, page, position(call.body.get("position")))?,

@@ -235,6 +235,30 @@ fn section_pages(call: &Call, props: &Props, status: &str, parent: Parent) -> Ve
     pages
 }
 
+/// The `min`/`max` errors of a pages or files section (see [`errors`]),
+/// counted as the section lists its models, without rendering them.
+pub fn errors_only(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
+    let parent = parent(call, subject, props)?;
+    let (kind, total) = match props.str("type") {
+        Some("pages") if !matches!(parent, Parent::Other(_)) => {
+            let status = status_of(props);
+            ("pages", section_pages(call, props, status, parent).len())
+        }
+        Some("files") => ("files", section_files(call, props, parent).len()),
+        _ => return Ok(json!([])),
+    };
+    Ok(errors(call, props, kind, total))
+}
+
+/// The section's `status` prop as one of the names [`section_pages`] knows.
+fn status_of<'p>(props: &'p Props) -> &'p str {
+    match props.str("status").unwrap_or("") {
+        "drafts" => "draft",
+        s @ ("draft" | "listed" | "unlisted" | "published") => s,
+        _ => "all",
+    }
+}
+
 pub fn pages(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
     let parent = parent(call, subject, props)?;
     if matches!(parent, Parent::Other(_)) {
@@ -242,11 +266,7 @@ pub fn pages(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
             "The parent is invalid. You must choose the site or a page as parent.",
         ));
     }
-    let status = match props.str("status").unwrap_or("") {
-        "drafts" => "draft",
-        s @ ("draft" | "listed" | "unlisted" | "published") => s,
-        _ => "all",
-    };
+    let status = status_of(props);
     let found = section_pages(call, props, status, parent);
     let total = found.len();
     let (items, pagination) = paginate(call, props, found)?;
@@ -355,23 +375,7 @@ pub fn files(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
     let parent = parent(call, subject, props)?;
     let owner = file_owner(parent).unwrap_or(Owner::Site);
     let template = props.str("template").filter(|t| !t.is_empty());
-    let templates = file::owner_templates(call, owner);
-    let mut found: Vec<&File> = file::files_of(call, owner)
-        .into_iter()
-        .filter(|f| file_listable(call, templates, f))
-        .filter(|f| {
-            let own = super::super::super::access::file_template(call, f);
-            match template {
-                None => true,
-                Some("default") => own.is_none_or(|t| t == "default"),
-                Some(wanted) => own.as_deref() == Some(wanted),
-            }
-        })
-        .collect();
-    // FIXME: `sortBy` and the `searchterm` search are not applied.
-    if props.flag("flip", false) {
-        found.reverse();
-    }
+    let found = section_files(call, props, parent);
     let total = found.len();
     let (items, pagination) = paginate(call, props, found)?;
     let settings = settings(props);
@@ -424,6 +428,30 @@ pub fn files(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
         options,
         pagination,
     ))
+}
+
+/// The files of the section's parent that it lists: listable, of its `template`.
+fn section_files<'c>(call: &'c Call, props: &Props, parent: Parent<'c>) -> Vec<&'c File> {
+    let owner = file_owner(parent).unwrap_or(Owner::Site);
+    let template = props.str("template").filter(|t| !t.is_empty());
+    let templates = file::owner_templates(call, owner);
+    let mut found: Vec<&File> = file::files_of(call, owner)
+        .into_iter()
+        .filter(|f| file_listable(call, templates, f))
+        .filter(|f| {
+            let own = super::super::super::access::file_template(call, f);
+            match template {
+                None => true,
+                Some("default") => own.is_none_or(|t| t == "default"),
+                Some(wanted) => own.as_deref() == Some(wanted),
+            }
+        })
+        .collect();
+    // FIXME: `sortBy` and the `searchterm` search are not applied.
+    if props.flag("flip", false) {
+        found.reverse();
+    }
+    found
 }
 
 /// The owner's API path relative to the API root (`pages/notes+a`, `site`, `users/<id>`).
