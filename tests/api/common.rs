@@ -36,6 +36,25 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 impl TestSite {
+    /// The fixture site with `languages` on and the languages `codes`
+    /// created through the API (the first one is the default), with an
+    /// admin client logged in.
+    pub async fn with_languages(codes: &[&str]) -> (TestSite, Client) {
+        let site = TestSite::with_config(&format!(
+            "'api' => ['csrf' => '{CSRF}'],\n'languages' => true,"
+        ));
+        let mut client = site.client();
+        client.login(ADMIN).await;
+        client.add_languages(codes).await;
+        (site, client)
+    }
+
+    /// A file of the site as text; panics with the path when it cannot be read.
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root().join(path))
+            .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    }
+
     /// A fresh copy of `tests/fixtures/site` with `config` as its config.php body.
     pub fn with_config(config: &str) -> TestSite {
         let dir = tempfile::tempdir().unwrap();
@@ -152,6 +171,16 @@ impl Client {
             .body(Body::from(body.to_string()))
             .unwrap();
         self.send(request).await
+    }
+
+    /// Creates the languages `codes` through the API, in order.
+    pub async fn add_languages(&mut self, codes: &[&str]) {
+        for code in codes {
+            let reply = self
+                .json("POST", "/api/languages", serde_json::json!({"code": code}))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        }
     }
 
     pub async fn login(&mut self, (email, password): (&str, &str)) -> Reply {

@@ -5,33 +5,12 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN, CSRF, Client, TestSite};
-
-fn read(site: &TestSite, path: &str) -> String {
-    std::fs::read_to_string(site.root().join(path))
-        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
-}
-
-/// The fixture site with English (default) and German, logged in as admin.
-async fn english_and_german() -> (TestSite, Client) {
-    let site = TestSite::with_config(&format!(
-        "'api' => ['csrf' => '{CSRF}'],\n'languages' => true,"
-    ));
-    let mut client = site.client();
-    client.login(ADMIN).await;
-    for code in ["en", "de"] {
-        let reply = client
-            .json("POST", "/api/languages", json!({"code": code}))
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    }
-    (site, client)
-}
+use crate::common::TestSite;
 
 #[tokio::test]
 async fn a_german_page_update_writes_its_own_file_without_the_uuid() {
-    let (site, mut client) = english_and_german().await;
-    let english = read(&site, "content/home/home.en.txt");
+    let (site, mut client) = TestSite::with_languages(&["en", "de"]).await;
+    let english = site.read("content/home/home.en.txt");
     let reply = client
         .json(
             "PATCH",
@@ -44,15 +23,15 @@ async fn a_german_page_update_writes_its_own_file_without_the_uuid() {
     assert_eq!(content["text"], json!("Willkommen"));
     assert_eq!(content["uuid"], Value::Null);
     assert_eq!(
-        read(&site, "content/home/home.de.txt"),
+        site.read("content/home/home.de.txt"),
         "Title: Home\n\n----\n\nText: Willkommen"
     );
-    assert_eq!(read(&site, "content/home/home.en.txt"), english);
+    assert_eq!(site.read("content/home/home.en.txt"), english);
 }
 
 #[tokio::test]
 async fn a_german_title_change_keeps_the_english_title() {
-    let (site, mut client) = english_and_german().await;
+    let (site, mut client) = TestSite::with_languages(&["en", "de"]).await;
     let reply = client
         .json(
             "PATCH",
@@ -63,14 +42,20 @@ async fn a_german_title_change_keeps_the_english_title() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["data"]["title"], json!("Start"));
     assert_eq!(reply.json()["data"]["content"]["uuid"], Value::Null);
-    assert!(read(&site, "content/home/home.en.txt").starts_with("Title: Home\n"));
-    assert!(read(&site, "content/home/home.de.txt").starts_with("Title: Start\n"));
+    assert!(
+        site.read("content/home/home.en.txt")
+            .starts_with("Title: Home\n")
+    );
+    assert!(
+        site.read("content/home/home.de.txt")
+            .starts_with("Title: Start\n")
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_language_is_refused_and_writes_nothing() {
-    let (site, mut client) = english_and_german().await;
-    let english = read(&site, "content/home/home.en.txt");
+    let (site, mut client) = TestSite::with_languages(&["en", "de"]).await;
+    let english = site.read("content/home/home.en.txt");
     for path in [
         "/api/pages/home?language=xx",
         "/api/site?language=xx",
@@ -86,16 +71,16 @@ async fn an_unknown_language_is_refused_and_writes_nothing() {
         assert_eq!(reply.json()["message"], json!("Invalid language: xx"));
         assert_eq!(reply.json()["key"], json!("error.invalidArgument"));
     }
-    assert_eq!(read(&site, "content/home/home.en.txt"), english);
+    assert_eq!(site.read("content/home/home.en.txt"), english);
     assert!(!site.root().join("content/home/home.xx.txt").exists());
     assert!(!site.root().join("content/site.xx.txt").exists());
 }
 
 #[tokio::test]
 async fn german_file_meta_drops_the_uuid_and_the_site_title_goes_to_its_file() {
-    let (site, mut client) = english_and_german().await;
+    let (site, mut client) = TestSite::with_languages(&["en", "de"]).await;
     let meta = "content/1_projects/1_lighthouse/beam.jpg";
-    let english = read(&site, &format!("{meta}.en.txt"));
+    let english = site.read(&format!("{meta}.en.txt"));
     let reply = client
         .json(
             "PATCH",
@@ -105,10 +90,10 @@ async fn german_file_meta_drops_the_uuid_and_the_site_title_goes_to_its_file() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["data"]["content"]["uuid"], Value::Null);
-    let german = read(&site, &format!("{meta}.de.txt"));
+    let german = site.read(&format!("{meta}.de.txt"));
     assert!(german.contains("Alt: Strahl"), "{german}");
     assert!(!german.contains("Uuid:"), "{german}");
-    assert_eq!(read(&site, &format!("{meta}.en.txt")), english);
+    assert_eq!(site.read(&format!("{meta}.en.txt")), english);
 
     let reply = client
         .json(
@@ -118,5 +103,5 @@ async fn german_file_meta_drops_the_uuid_and_the_site_title_goes_to_its_file() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert!(read(&site, "content/site.de.txt").starts_with("Title: Seite"));
+    assert!(site.read("content/site.de.txt").starts_with("Title: Seite"));
 }

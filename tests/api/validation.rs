@@ -244,12 +244,7 @@ async fn a_secondary_language_is_checked_with_the_default_untranslatable_values(
         "'api' => ['csrf' => '{CSRF}'],\n'languages' => true,"
     ));
     let mut client = admin(&site).await;
-    for code in ["en", "de"] {
-        let reply = client
-            .json("POST", "/api/languages", json!({"code": code}))
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    }
+    client.add_languages(&["en", "de"]).await;
     // `seats` is untranslatable: German input for it is not stored, so the
     // English value is what counts.
     let body = json!({"venue": "Rathaus", "seats": 9999});

@@ -17,10 +17,6 @@ async fn admin(site: &TestSite) -> Client {
     client
 }
 
-fn read(site: &TestSite, path: &str) -> String {
-    std::fs::read_to_string(site.root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// Opens the site again, so blueprints written by a test are loaded.
 fn reopen(site: &mut TestSite) {
     site.app = folio::app::App::open(site.root()).unwrap();
@@ -230,26 +226,10 @@ async fn a_replacement_must_fit_the_rules_too() {
     );
 }
 
-/// The fixture site with English (default) and German, logged in as admin.
-async fn english_and_german() -> (TestSite, Client) {
-    let site = TestSite::with_config(&format!(
-        "'api' => ['csrf' => '{}'],\n'languages' => true,",
-        crate::common::CSRF
-    ));
-    let mut client = admin(&site).await;
-    for code in ["en", "de"] {
-        let reply = client
-            .json("POST", "/api/languages", json!({"code": code}))
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    }
-    (site, client)
-}
-
 #[tokio::test]
 async fn a_german_slug_goes_into_the_german_file_and_finds_the_page() {
-    let (site, mut client) = english_and_german().await;
-    let english = read(&site, "content/1_projects/projects.en.txt");
+    let (site, mut client) = TestSite::with_languages(&["en", "de"]).await;
+    let english = site.read("content/1_projects/projects.en.txt");
     let reply = client
         .json(
             "PATCH",
@@ -260,9 +240,9 @@ async fn a_german_slug_goes_into_the_german_file_and_finds_the_page() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["data"]["id"], "projects");
     assert_eq!(reply.json()["data"]["slug"], "unsere-projekte");
-    let german = read(&site, "content/1_projects/projects.de.txt");
+    let german = site.read("content/1_projects/projects.de.txt");
     assert!(german.ends_with("Slug: unsere-projekte"), "{german}");
-    assert_eq!(read(&site, "content/1_projects/projects.en.txt"), english);
+    assert_eq!(site.read("content/1_projects/projects.en.txt"), english);
     let found = client
         .get("/api/pages/unsere-projekte+lighthouse?language=de&select=id,slug")
         .await;
@@ -298,7 +278,11 @@ async fn a_german_slug_goes_into_the_german_file_and_finds_the_page() {
         )
         .await;
     assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
-    assert!(!read(&site, "content/1_projects/projects.de.txt").contains("Slug:"));
+    assert!(
+        !site
+            .read("content/1_projects/projects.de.txt")
+            .contains("Slug:")
+    );
     assert!(site.root().join("content/1_projects").is_dir());
 }
 
@@ -306,7 +290,7 @@ async fn a_german_slug_goes_into_the_german_file_and_finds_the_page() {
 async fn a_duplicate_takes_the_given_title() {
     let site = TestSite::new();
     let mut client = admin(&site).await;
-    let original = read(&site, &format!("{LIGHTHOUSE}/project.txt"));
+    let original = site.read(&format!("{LIGHTHOUSE}/project.txt"));
     let reply = client
         .json(
             "POST",
@@ -316,12 +300,12 @@ async fn a_duplicate_takes_the_given_title() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["data"]["title"], "Second Light");
-    let copy = read(&site, "content/1_projects/_drafts/second-light/project.txt");
+    let copy = site.read("content/1_projects/_drafts/second-light/project.txt");
     assert!(
         copy.starts_with("Title: Second Light\n\n----\n\nYear: 2019"),
         "{copy}"
     );
-    assert_eq!(read(&site, &format!("{LIGHTHOUSE}/project.txt")), original);
+    assert_eq!(site.read(&format!("{LIGHTHOUSE}/project.txt")), original);
 
     let untitled = client
         .json(
@@ -357,7 +341,7 @@ async fn an_empty_title_for_a_duplicate_copies_nothing() {
 
 #[tokio::test]
 async fn a_german_title_for_a_duplicate_goes_into_the_german_file() {
-    let (site, mut client) = english_and_german().await;
+    let (site, mut client) = TestSite::with_languages(&["en", "de"]).await;
     let reply = client
         .json(
             "POST",
@@ -368,8 +352,14 @@ async fn a_german_title_for_a_duplicate_goes_into_the_german_file() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["data"]["title"], "Leuchtturm");
     let dir = "content/1_projects/_drafts/leuchtturm";
-    assert!(read(&site, &format!("{dir}/project.de.txt")).starts_with("Title: Leuchtturm\n"));
-    assert!(read(&site, &format!("{dir}/project.en.txt")).starts_with("Title: Lighthouse\n"));
+    assert!(
+        site.read(&format!("{dir}/project.de.txt"))
+            .starts_with("Title: Leuchtturm\n")
+    );
+    assert!(
+        site.read(&format!("{dir}/project.en.txt"))
+            .starts_with("Title: Lighthouse\n")
+    );
 }
 
 fn is_uuid_v4(text: &str) -> bool {
@@ -418,9 +408,9 @@ async fn create_upload_duplicate(site: &TestSite) -> [String; 3] {
         .await;
     assert_eq!(copied.status, StatusCode::OK, "{}", copied.text);
     [
-        read(site, "content/_drafts/fresh/default.txt"),
-        read(site, &format!("{LIGHTHOUSE}/new.png.txt")),
-        read(site, "content/1_projects/_drafts/light-copy/beam.jpg.txt"),
+        site.read("content/_drafts/fresh/default.txt"),
+        site.read(&format!("{LIGHTHOUSE}/new.png.txt")),
+        site.read("content/1_projects/_drafts/light-copy/beam.jpg.txt"),
     ]
 }
 
@@ -479,7 +469,7 @@ async fn a_template_change_converts_the_content_for_the_new_blueprint() {
     assert_eq!(reply.json()["data"]["template"], "article");
     assert!(!site.root().join("content/notes/note.txt").exists());
     assert_eq!(
-        read(&site, "content/notes/article.txt"),
+        site.read("content/notes/article.txt"),
         "Title: Notes\n\n----\n\nText: Kept text\n\n----\n\nYear: 2000\n\n----\n\n\
          Tags: a, b\n\n----\n\nExtra: unknown to both\n\n----\n\nUuid: noteuuid12345678\n\n----\n\n\
          Lead: Read on"
@@ -499,7 +489,7 @@ async fn a_refused_template_change_leaves_the_content_alone() {
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
     assert_eq!(reply.json()["key"], "error.page.changeTemplate.invalid");
-    assert_eq!(read(&site, "content/notes/note.txt"), NOTE_CONTENT);
+    assert_eq!(site.read("content/notes/note.txt"), NOTE_CONTENT);
     assert!(!site.root().join("content/notes/article.txt").exists());
 }
 
@@ -510,12 +500,7 @@ async fn a_template_change_converts_every_language_file() {
         crate::common::CSRF
     ));
     let mut client = admin(&site).await;
-    for code in ["en", "de"] {
-        let reply = client
-            .json("POST", "/api/languages", json!({"code": code}))
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    }
+    client.add_languages(&["en", "de"]).await;
     let german = client
         .json(
             "PATCH",
@@ -534,12 +519,12 @@ async fn a_template_change_converts_every_language_file() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let names = names_in(&site, "content/notes");
     assert_eq!(names, ["article.de.txt", "article.en.txt"]);
-    let english = read(&site, "content/notes/article.en.txt");
+    let english = site.read("content/notes/article.en.txt");
     assert!(
         english.contains("Year: 2000") && english.contains("Uuid: noteuuid12345678"),
         "{english}"
     );
-    let german = read(&site, "content/notes/article.de.txt");
+    let german = site.read("content/notes/article.de.txt");
     assert!(german.starts_with("Title: Notizen\n"), "{german}");
     assert!(
         german.contains("Year: 2000") && german.contains("Lead: Read on"),
