@@ -4,11 +4,13 @@
 //! broken files and never panics, also on cycles and deep nesting.
 #![no_main]
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod common;
+
+use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
 
+use common::run_dir;
 use folio::blueprint::Blueprints;
 
 /// Where the pieces of one input go, in order.
@@ -22,28 +24,6 @@ const FILES: &[&str] = &[
     "users/editor.yml",
     "files/image.yml",
 ];
-
-/// A temp folder for this run. libFuzzer ends a run with `exit()`, which skips
-/// destructors, so the folder is removed by an `atexit` hook instead; after a
-/// crash (`_Exit`) it stays in `/tmp`.
-fn run_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    extern "C" fn remove_run_dir() {
-        if let Some(dir) = DIR.get() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-    DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("folio-fuzz-")
-            .tempdir()
-            .expect("a temp dir")
-            .keep();
-        // SAFETY: registers a plain `extern "C" fn` without arguments, as `atexit` requires.
-        unsafe { libc::atexit(remove_run_dir) };
-        dir
-    })
-}
 
 fn write_site(data: &[u8]) -> PathBuf {
     let dir = run_dir().join("blueprints");
