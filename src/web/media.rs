@@ -9,16 +9,30 @@
 //! unknown models and names. Only what the API itself can link to is served;
 //! a path can never reach beyond the model's own files.
 //!
-//! FIXME: thumbnail URLs (`name-300x.jpg`, `name-38x38-crop.jpg` in srcsets)
-//! answer 404: Folio does not resize images yet.
+//! A name that is not a file of the model but a version of one of its
+//! images (`name-300x.jpg`, `name-38x38-crop.jpg`, the `thumbs` and avatar
+//! URLs) is rendered by [`super::thumbs`] under the source's media folder.
+//!
 //! FIXME: `Range` requests are not supported; the whole file is sent.
+
+use std::sync::LazyLock;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Response, StatusCode, header};
 
+use super::thumbs::{self, Options, ThumbCache};
 use crate::app::App;
 use crate::store::media::{media_hash, mime_for};
 use crate::store::{File, Site, Status};
+
+/// Rendered image versions of every site this process serves.
+static THUMBS: LazyLock<ThumbCache> = LazyLock::new(ThumbCache::default);
+
+/// What a media path names: a file itself or a version of an image.
+enum Found {
+    Original(File),
+    Version(File, Options),
+}
 
 /// How long browsers may keep a media file: a year, since its URL changes
 /// whenever the file does.
@@ -28,20 +42,19 @@ const CACHE_FOR: &str = "public, max-age=31536000, immutable";
 /// `/media/`. `path` is already percent-decoded.
 pub async fn serve(app: &App, path: &str, is_head: bool) -> Option<Response<Body>> {
     let rest = path.strip_prefix("/media/")?;
-    let site = app.store.site();
-    let Some(file) = find(&site, rest).cloned() else {
-        return Some(not_found());
-    };
-    Some(send(&file, is_head).await)
+    let found = find(&app.store.site(), rest);
+    Some(match found {
+        Some(Found::Original(file)) => send(&file, is_head).await,
+        Some(Found::Version(source, options)) => send_version(source, options, is_head).await,
+        None => not_found(),
+    })
 }
 
-/// The file `rest` (`<parent>/<hash>/<filename>`) names, if it is current.
-fn find<'s>(site: &'s Site, rest: &str) -> Option<&'s File> {
-    let (parent, tail) = rest.rsplit_once('/').and_then(|(before, filename)| {
-        let (parent, hash) = before.rsplit_once('/')?;
-        Some((parent, (hash, filename)))
-    })?;
-    let (hash, filename) = tail;
+/// What `rest` (`<parent>/<hash>/<filename>`) names, if its hash is the
+/// current one of the file (or of the version's source).
+fn find(site: &Site, rest: &str) -> Option<Found> {
+    let (before, filename) = rest.rsplit_once('/')?;
+    let (parent, hash) = before.rsplit_once('/')?;
     let files: &[File] = if parent == "site" {
         &site.files
     } else if let Some(id) = parent.strip_prefix("pages/") {
@@ -55,9 +68,27 @@ fn find<'s>(site: &'s Site, rest: &str) -> Option<&'s File> {
     } else {
         return None;
     };
-    files
-        .iter()
-        .find(|file| file.filename == filename && media_hash(file) == hash)
+    if let Some(file) = files.iter().find(|file| file.filename == filename) {
+        return (media_hash(file) == hash).then(|| Found::Original(file.clone()));
+    }
+    let (source, options) = thumbs::parse(filename, files)?;
+    (media_hash(source) == hash).then(|| Found::Version(source.clone(), options))
+}
+
+/// A rendered version, in the source's format.
+async fn send_version(source: File, options: Options, is_head: bool) -> Response<Body> {
+    let mime = mime_for(&source.extension.to_ascii_lowercase());
+    let rendered = tokio::task::spawn_blocking(move || THUMBS.get(&source, options)).await;
+    let Ok(Some(bytes)) = rendered else {
+        return not_found();
+    };
+    let length = bytes.len();
+    let body = if is_head {
+        Body::empty()
+    } else {
+        Body::from(bytes)
+    };
+    with_media_headers(Response::new(body), mime, length as u64)
 }
 
 async fn send(file: &File, is_head: bool) -> Response<Body> {
@@ -75,9 +106,17 @@ async fn send(file: &File, is_head: bool) -> Response<Body> {
     } else {
         Body::from_stream(tokio_util::io::ReaderStream::new(opened))
     };
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
     let mime = mime_for(&file.extension.to_ascii_lowercase());
+    with_media_headers(Response::new(body), mime, length)
+}
+
+/// Type, length, a long cache life and the defences every media answer gets.
+fn with_media_headers(
+    mut response: Response<Body>,
+    mime: &'static str,
+    length: u64,
+) -> Response<Body> {
+    let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_FOR));

@@ -11,6 +11,7 @@
 mod filters;
 mod media;
 mod pages;
+mod thumbs;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,11 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment, ErrorKind, context};
 
 pub use pages::handle;
+
+/// Whether Folio can render resized versions of files with this extension.
+pub fn is_resizable(extension: &str) -> bool {
+    thumbs::RESIZABLE.contains(&extension.to_ascii_lowercase().as_str())
+}
 pub use view::{Link, PageData, PageView, SiteData};
 
 /// Why a page could not be rendered.

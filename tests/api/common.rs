@@ -149,6 +149,17 @@ impl Client {
         }
     }
 
+    /// Sends `request` and returns the status and the body's raw bytes.
+    pub async fn send_raw(&mut self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let response = folio::api::router(self.app.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, bytes.to_vec())
+    }
+
     pub async fn get(&mut self, path: &str) -> Reply {
         let request = Request::get(path)
             .header("x-csrf", CSRF)

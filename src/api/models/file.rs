@@ -61,6 +61,7 @@ pub static VIEWS: Views = Views {
         "prev",
         "size",
         "template",
+        "thumbs",
         "type",
         "url",
         "uuid",
@@ -213,6 +214,7 @@ fn field(
             .unwrap_or(Value::Null),
         "template" => json!(crate::api::access::file_template(call, file)),
         "dimensions" => dimensions(file),
+        "thumbs" => thumbs(call, owner, file),
         "dragText" => json!(drag_text(file)),
         "content" => content::file(call, owner, file),
         "options" => file_options(call, owner_templates(call, owner), file),
@@ -269,6 +271,32 @@ pub fn url(call: &Call, owner: Owner, file: &File) -> String {
         media::media_hash(file),
         file.filename
     )
+}
+
+/// Kirby's preset sizes of the `thumbs` key: name and width.
+const THUMB_PRESETS: [(&str, u32); 5] = [
+    ("tiny", 128),
+    ("small", 256),
+    ("medium", 512),
+    ("large", 768),
+    ("huge", 1024),
+];
+
+/// The URLs of the preset versions (`<name>-<width>x.<ext>`), served by
+/// `/media/…`; `null` for files that cannot be resized.
+fn thumbs(call: &Call, owner: Owner, file: &File) -> Value {
+    if !crate::web::is_resizable(&file.extension) {
+        return Value::Null;
+    }
+    let original = url(call, owner, file);
+    let stem = original
+        .strip_suffix(file.filename.as_str())
+        .unwrap_or(&original);
+    let presets = THUMB_PRESETS.iter().map(|(name, width)| {
+        let version = format!("{stem}{}-{width}x.{}", file.name(), file.extension);
+        ((*name).to_owned(), Value::String(version))
+    });
+    Value::Object(presets.collect())
 }
 
 pub fn uuid(call: &Call, file: &File) -> Option<String> {
