@@ -8,6 +8,7 @@
 //! through Folio rescan at once, so the next request sees them.
 
 pub mod accounts;
+pub mod commit;
 pub mod content;
 pub mod files;
 pub mod fsio;
@@ -43,6 +44,8 @@ pub struct Store {
     writer: Mutex<()>,
     /// Counts published snapshots, so a poll can tell a write overtook it.
     generation: AtomicU64,
+    /// Content writes waiting for a leader ([`commit`]).
+    queue: Mutex<Vec<commit::Job>>,
 }
 
 impl Store {
@@ -63,6 +66,7 @@ impl Store {
             current: RwLock::new(Arc::new(site)),
             writer: Mutex::new(()),
             generation: AtomicU64::new(0),
+            queue: Mutex::new(Vec::new()),
         })
     }
 
@@ -163,6 +167,52 @@ impl Store {
             None => self.rescan_locked(),
         }
         result
+    }
+
+    /// Writes one page content update with group commit ([`commit`]): it
+    /// returns once the update is on disk and in the published snapshot,
+    /// possibly written together with updates queued alongside it.
+    pub fn commit_content(&self, write: commit::ContentWrite) -> commit::Outcome {
+        let ticket = Arc::new(commit::Ticket::default());
+        self.queue.lock().push(commit::Job {
+            write,
+            ticket: ticket.clone(),
+        });
+        let _guard = self.writer.lock();
+        if let Some(outcome) = ticket.take() {
+            return outcome;
+        }
+        // No leader took our job before we got the lock: we lead the batch
+        // of everything queued so far, ours included.
+        let jobs = std::mem::take(&mut *self.queue.lock());
+        let site = self.current.read().clone();
+        let (outcomes, dirs) = commit::run_batch(&site, &jobs);
+        self.refresh_dirs(site, &dirs);
+        commit::acknowledge(jobs, outcomes);
+        ticket.take().unwrap_or_else(|| {
+            Err(commit::CommitError::Io(
+                PathBuf::new(),
+                "the write was not carried out".into(),
+            ))
+        })
+    }
+
+    /// Publishes the snapshot after changes to the own files of the page
+    /// folders `dirs`, reading only those folders when it can; the caller
+    /// holds the writer lock.
+    fn refresh_dirs(&self, site: Arc<Site>, dirs: &[PathBuf]) {
+        if dirs.is_empty() {
+            return;
+        }
+        let mut next = site;
+        for dir in dirs {
+            match scan::rescan_page(&next, dir, &self.cache) {
+                Some(site) => next = Arc::new(site),
+                None => return self.rescan_locked(),
+            }
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *self.current.write() = next;
     }
 
     /// Starts the background rescan. It runs until the process ends.
