@@ -46,7 +46,9 @@ enum Command {
         /// PEM private key for --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
-        /// How often the site folder is rescanned for changes made by hand, in milliseconds.
+        /// Rescan interval for changes made by hand, in milliseconds: the polling
+        /// period without inotify; with it, notices are followed at once and a
+        /// full check runs every 60 intervals.
         #[arg(long, default_value_t = 1000)]
         rescan_ms: u64,
     },
