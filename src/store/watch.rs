@@ -59,8 +59,13 @@ const MASK: u32 = libc::IN_CREATE
 /// The fixed part of an event: wd, mask, cookie, len.
 const HEADER: usize = 16;
 
-/// Temp files of `fsio::write_atomic`: the rename that follows is the change.
-const OWN_TEMP_PREFIX: &[u8] = b".folio-";
+/// Names the scan never reads start with a dot: `.logins` (rewritten by
+/// every login attempt), content locks, the temp files of
+/// `fsio::write_atomic` (the rename that follows is the change), `.git`.
+/// Their notices would only cost rescans.
+fn is_hidden(name: &[u8]) -> bool {
+    name.first() == Some(&b'.')
+}
 
 impl Watcher {
     /// Watches every folder below `roots` (missing roots are skipped).
@@ -108,6 +113,7 @@ impl Watcher {
                     entries
                         .flatten()
                         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                        .filter(|e| !is_hidden(e.file_name().as_bytes()))
                         .map(|e| e.path()),
                 );
             }
@@ -193,6 +199,9 @@ impl Watcher {
         let Some(dir) = self.dirs.get(&wd).cloned() else {
             return;
         };
+        if is_hidden(name) {
+            return;
+        }
         if mask & (libc::IN_DELETE_SELF | libc::IN_MOVE_SELF) != 0 {
             changes.everything = true;
         } else if mask & libc::IN_ISDIR != 0 {
@@ -203,7 +212,7 @@ impl Watcher {
                     tracing::warn!(path = %path.display(), "cannot watch a new folder");
                 }
             }
-        } else if !name.starts_with(OWN_TEMP_PREFIX) {
+        } else {
             changes.dir(&dir);
         }
     }
@@ -242,6 +251,8 @@ mod tests {
 
         std::fs::write(page.join(".folio-1-1.tmp"), "x").unwrap();
         std::fs::remove_file(page.join(".folio-1-1.tmp")).unwrap();
+        std::fs::write(root.path().join(".logins"), "{}").unwrap();
+        std::fs::create_dir(root.path().join(".git")).unwrap();
         assert!(watcher.wait(Duration::from_millis(100)).is_empty());
     }
 }
