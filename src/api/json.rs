@@ -5,6 +5,8 @@
 //! `?pretty` indents by four spaces. Clients parse JSON, so this only matters
 //! for byte-level comparisons, but those exist (the `?pretty` cases).
 
+use std::fmt::Write;
+
 use serde_json::Value;
 
 /// Encodes `value` compactly, or indented when `pretty` is set.
@@ -79,32 +81,54 @@ fn write_number(out: &mut String, n: &serde_json::Number) {
             out.push_str(&f.to_string());
         }
     } else {
-        out.push_str(&n.to_string());
+        let _ = write!(out, "{n}");
     }
 }
 
+/// Writes `s` as a JSON string. Runs of characters that need no escape are
+/// copied in one go: answers are mostly plain ASCII, and pushing them one
+/// `char` at a time showed up in the read profile (issue 4).
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' => out.push_str("\\/"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
+    let mut rest = s;
+    while let Some(at) = rest.bytes().position(needs_escape) {
+        // Every byte before `at` is plain ASCII, so `at` is a char boundary.
+        let (plain, tail) = (rest.get(..at).unwrap_or(""), rest.get(at..).unwrap_or(""));
+        out.push_str(plain);
+        let mut chars = tail.chars();
+        if let Some(ch) = chars.next() {
+            escape_char(out, ch);
         }
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     out.push('"');
+}
+
+/// Bytes PHP does not copy as they are: quotes, backslash, `/`, control
+/// characters and everything outside ASCII.
+fn needs_escape(byte: u8) -> bool {
+    matches!(byte, b'"' | b'\\' | b'/') || !(0x20..=0x7e).contains(&byte)
+}
+
+fn escape_char(out: &mut String, ch: char) {
+    match ch {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '/' => out.push_str("\\/"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+        c => out.push(c),
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +153,12 @@ mod tests {
             text,
             "{\n    \"code\": 200,\n    \"data\": {\n        \"title\": \"A\"\n    },\n    \"details\": []\n}"
         );
+    }
+
+    #[test]
+    fn escapes_between_plain_runs() {
+        let text = encode(&json!("ab\"c\\d/e\nf\u{1}g\u{7f}hé😀i"), false);
+        assert_eq!(text, r#""ab\"c\\d\/e\nf\u0001g\u007fh\u00e9\ud83d\ude00i""#);
     }
 
     #[test]

@@ -93,17 +93,32 @@ fn pagination_of(call: &Call, total: usize) -> ApiResult<Pagination> {
 }
 
 /// Status and body text of a successful reply.
+///
+/// The envelopes are built by moving the data in: `json!` would serialise
+/// (deep-copy) an interpolated `Value`, which cost as much as rendering the
+/// page itself (perf, issue 4).
 pub fn render(_call: &Call, reply: Reply) -> (u16, String) {
     let (status, body) = match reply {
         Reply::Model(data) => (
             200,
-            json!({"code": 200, "data": empty_as_list(data), "status": "ok", "type": "model"}),
+            envelope([
+                ("code", Value::from(200)),
+                ("data", empty_as_list(data)),
+                ("status", Value::from("ok")),
+                ("type", Value::from("model")),
+            ]),
         ),
         Reply::Collection(items, pagination) => {
             let data: Vec<Value> = items.into_iter().map(empty_as_list).collect();
             (
                 200,
-                json!({"code": 200, "data": data, "pagination": pagination.to_json(), "status": "ok", "type": "collection"}),
+                envelope([
+                    ("code", Value::from(200)),
+                    ("data", Value::Array(data)),
+                    ("pagination", pagination.to_json()),
+                    ("status", Value::from("ok")),
+                    ("type", Value::from("collection")),
+                ]),
             )
         }
         Reply::Ok => (200, json!({"status": "ok", "message": "ok", "code": 200})),
@@ -117,6 +132,16 @@ pub fn render(_call: &Call, reply: Reply) -> (u16, String) {
         }
     };
     (status, encode(&body, false))
+}
+
+/// An object with these keys in this order, taking ownership of the values.
+fn envelope<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect(),
+    )
 }
 
 /// A plain array with `"status":"error"` sets the HTTP status from its code.

@@ -34,10 +34,19 @@ pub enum TxtError {
 impl Fields {
     /// The value of `key`, compared after [`normalise_key`].
     pub fn get(&self, key: &str) -> Option<&str> {
-        let key = normalise_key(key);
+        // Callers mostly ask for literal keys that are normal already
+        // (`title`, `uuid`); comparing those as they are saves an
+        // allocation per lookup, which showed in the listing profile.
+        let normalised;
+        let key = if is_normal_key(key) {
+            key
+        } else {
+            normalised = normalise_key(key);
+            normalised.as_str()
+        };
         self.0
             .iter()
-            .find(|(k, _)| *k == key)
+            .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
 
@@ -127,6 +136,13 @@ pub fn normalise_key(key: &str) -> String {
             other => other.to_ascii_lowercase(),
         })
         .collect()
+}
+
+/// Whether [`normalise_key`] would return `key` unchanged.
+fn is_normal_key(key: &str) -> bool {
+    key.bytes().all(|b| {
+        !b.is_ascii_uppercase() && !matches!(b, b'-' | b' ' | b'\t' | b'\n' | b'\r' | 0 | 0x0b)
+    })
 }
 
 /// The writing rule for keys: `ucfirst(slug(key))`, so `customField` →

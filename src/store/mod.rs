@@ -2,12 +2,15 @@
 //! files and users, and is the only code that writes to the folder.
 //!
 //! Readers take an `Arc<Site>` and work on that consistent snapshot while a
-//! background thread rescans the folder. Rescanning by polling, rather than
-//! trusting file-system events, means a lost event can never leave the index
-//! stale: a hand edit is visible within one poll interval. Writes made
-//! through Folio rescan at once, so the next request sees them.
+//! background thread follows changes made by hand: inotify notices name the
+//! folders to read again ([`watch`]), and a slow full rescan backs them up,
+//! so a lost notice can never leave the index stale for good (without
+//! inotify the thread polls with full rescans). Writes made through Folio
+//! refresh the snapshot at once, so the next request sees them; page content
+//! writes are group-committed ([`commit`]).
 
 pub mod accounts;
+pub mod commit;
 pub mod content;
 pub mod files;
 pub mod fsio;
@@ -18,6 +21,8 @@ pub mod model;
 pub mod natural;
 pub mod pages;
 pub mod scan;
+#[cfg(target_os = "linux")]
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,6 +48,8 @@ pub struct Store {
     writer: Mutex<()>,
     /// Counts published snapshots, so a poll can tell a write overtook it.
     generation: AtomicU64,
+    /// Content writes waiting for a leader ([`commit`]).
+    queue: Mutex<Vec<commit::Job>>,
 }
 
 impl Store {
@@ -63,6 +70,7 @@ impl Store {
             current: RwLock::new(Arc::new(site)),
             writer: Mutex::new(()),
             generation: AtomicU64::new(0),
+            queue: Mutex::new(Vec::new()),
         })
     }
 
@@ -165,36 +173,152 @@ impl Store {
         result
     }
 
-    /// Starts the background rescan. It runs until the process ends.
+    /// Writes one page content update with group commit ([`commit`]): it
+    /// returns once the update is on disk and in the published snapshot,
+    /// possibly written together with updates queued alongside it.
+    pub fn commit_content(&self, write: commit::ContentWrite) -> commit::Outcome {
+        let ticket = Arc::new(commit::Ticket::default());
+        self.queue.lock().push(commit::Job {
+            write,
+            ticket: ticket.clone(),
+        });
+        let _guard = self.writer.lock();
+        if let Some(outcome) = ticket.take() {
+            return outcome;
+        }
+        // No leader took our job before we got the lock: we lead the batch
+        // of everything queued so far, ours included.
+        let jobs = std::mem::take(&mut *self.queue.lock());
+        let site = self.current.read().clone();
+        let (outcomes, dirs) = commit::run_batch(&site, &jobs);
+        if !self.refresh_dirs_locked(site, &dirs) {
+            self.rescan_locked();
+        }
+        commit::acknowledge(jobs, outcomes);
+        ticket.take().unwrap_or_else(|| {
+            Err(commit::CommitError::Io(
+                PathBuf::new(),
+                "the write was not carried out".into(),
+            ))
+        })
+    }
+
+    /// Publishes the snapshot after changes to the own files of the page
+    /// folders `dirs`, reading only those folders; the caller holds the
+    /// writer lock. False, with nothing published, when a folder is not a
+    /// page or changed more than its own files: that needs a full rescan.
+    fn refresh_dirs_locked(&self, site: Arc<Site>, dirs: &[PathBuf]) -> bool {
+        if dirs.is_empty() {
+            return true;
+        }
+        let mut next = site;
+        for dir in dirs {
+            match scan::rescan_page(&next, dir, &self.cache) {
+                Some(site) => next = Arc::new(site),
+                None => return false,
+            }
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *self.current.write() = next;
+        true
+    }
+
+    /// Starts the background watcher. It runs until the process ends.
+    ///
+    /// With inotify ([`watch::Watcher`]) the store hears which folders
+    /// changed and reads only those again, a burst of notices gathered for
+    /// up to `interval` (at most [`GATHER_MAX`]); anything structural runs a
+    /// full rescan. A full check still runs every [`SAFETY_NET_FACTOR`]
+    /// intervals, so a lost notice cannot leave the index stale for good.
+    /// Without inotify (or past its watch limit) the store polls with full
+    /// rescans every `interval`.
     ///
     /// A full rescan lists every folder, which on a large site costs far more
-    /// than any request, so the poller must never compete with requests: its
-    /// thread runs at the lowest CPU priority, and it waits at least
+    /// than any request, so it must never compete with requests: the thread
+    /// runs at the lowest CPU priority, and it waits at least
     /// [`RESCAN_IDLE_FACTOR`] times as long as the last scan took, which caps
     /// its share of one core however big the site grows.
-    // FIXME: every poll still lists every folder of the site; on a 100k-page
-    // site a hand edit can take several seconds to show.
     pub fn watch(self: &Arc<Store>, interval: Duration) {
         let store = Arc::downgrade(self);
+        let roots = self.roots.clone();
         std::thread::Builder::new()
             .name("folio-rescan".into())
             .spawn(move || {
                 lower_thread_priority();
-                let mut wait = interval;
-                loop {
-                    std::thread::sleep(wait);
-                    let Some(store) = store.upgrade() else { return };
-                    let started = Instant::now();
-                    store.refresh();
-                    wait = interval.max(started.elapsed() * RESCAN_IDLE_FACTOR);
+                #[cfg(target_os = "linux")]
+                {
+                    let dirs = [&*roots.content, &*roots.accounts, &*roots.languages];
+                    if let Some(watcher) = watch::Watcher::new(&dirs) {
+                        return follow_notices(store, watcher, interval);
+                    }
                 }
+                poll(store, interval);
             })
             .ok();
+    }
+
+    /// Reads the page folders `dirs` again after changes to their own files
+    /// made outside Folio's writes; anything else is a full rescan.
+    fn refresh_folders(&self, dirs: &[PathBuf]) {
+        let guard = self.writer.lock();
+        let site = self.current.read().clone();
+        if !self.refresh_dirs_locked(site, dirs) {
+            drop(guard);
+            self.refresh();
+        }
     }
 }
 
 /// How many times its own duration the poller rests between two rescans.
 const RESCAN_IDLE_FACTOR: u32 = 4;
+
+/// With notices, a full check runs every this many intervals.
+const SAFETY_NET_FACTOR: u32 = 60;
+
+/// The longest a burst of notices is gathered before it is acted on.
+const GATHER_MAX: Duration = Duration::from_millis(50);
+
+/// The watcher loop: targeted refreshes on notices, a slow full check.
+#[cfg(target_os = "linux")]
+fn follow_notices(store: std::sync::Weak<Store>, mut watcher: watch::Watcher, interval: Duration) {
+    // Changes between the start-up scan and the watches were not noticed.
+    let Some(first) = store.upgrade() else { return };
+    first.refresh();
+    drop(first);
+    let safety_net = interval * SAFETY_NET_FACTOR;
+    let mut next_full = Instant::now() + safety_net;
+    loop {
+        // Wake at least once a second to notice that the store is gone.
+        let wait = next_full
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_secs(1));
+        let mut changes = watcher.wait(wait);
+        let Some(store) = store.upgrade() else { return };
+        if !changes.is_empty() {
+            std::thread::sleep(interval.min(GATHER_MAX));
+            watcher.collect(&mut changes);
+        }
+        if changes.everything || Instant::now() >= next_full {
+            let started = Instant::now();
+            store.refresh();
+            next_full = Instant::now() + safety_net.max(started.elapsed() * RESCAN_IDLE_FACTOR);
+        } else if !changes.dirs.is_empty() {
+            store.refresh_folders(&changes.dirs);
+        }
+    }
+}
+
+/// The polling loop, where inotify cannot be used.
+fn poll(store: std::sync::Weak<Store>, interval: Duration) {
+    let mut wait = interval;
+    loop {
+        std::thread::sleep(wait);
+        let Some(store) = store.upgrade() else { return };
+        let started = Instant::now();
+        store.refresh();
+        wait = interval.max(started.elapsed() * RESCAN_IDLE_FACTOR);
+    }
+}
 
 /// Gives the calling thread the lowest scheduling priority. On Linux, nice
 /// values belong to threads, so this leaves request threads untouched.

@@ -102,6 +102,36 @@ async fn a_hand_edit_is_visible_to_the_next_poll() {
     );
 }
 
+async fn added_title(client: &mut crate::common::Client) -> serde_json::Value {
+    client.get("/api/pages/added?select=title").await.json()["data"]["title"].clone()
+}
+
+/// A folder added by hand and a file edited inside it show up without an
+/// explicit refresh: the watcher follows new folders.
+#[tokio::test]
+async fn a_folder_added_by_hand_is_followed() {
+    let site = TestSite::new();
+    site.app.store.watch(Duration::from_millis(20));
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let folder = site.root().join("content/3_added");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("default.txt"), "Title: Added").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while added_title(&mut client).await != "Added" {
+        assert!(Instant::now() < deadline, "the new folder never showed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    std::fs::write(folder.join("default.txt"), "Title: Edited").unwrap();
+    while added_title(&mut client).await != "Edited" {
+        assert!(
+            Instant::now() < deadline,
+            "the edit in the new folder never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn broken_files_are_reported_and_skipped() {
     let site = TestSite::new();

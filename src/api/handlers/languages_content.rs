@@ -18,6 +18,7 @@ use crate::app::App;
 use crate::blueprint::Blueprint;
 use crate::format::txt::Fields;
 use crate::store::PageRef;
+use crate::store::commit::{CommitError, ContentWrite};
 use crate::store::content::{content_path, write_fields};
 use crate::store::languages::translation_fields;
 use crate::store::model::{Site, Translated, fields_for};
@@ -45,26 +46,71 @@ pub fn write_content(
     let language = write_language(call)?;
     let code = language.as_ref().map(|l| l.code.clone());
     let app = call.app;
+    if let ContentModel::Page(page) = model {
+        return write_page_content(call, *page, code, changes);
+    }
     // Page references index one snapshot; the page is found again by its id
     // in the snapshot current under the write lock, so a concurrent rename
     // of its folder is followed, and a write that landed in between is
     // merged, not overwritten.
     let page_id = |page: &PageRef| call.site.pages.get(*page).map(|p| p.id.clone());
     let ids = match model {
-        ContentModel::Page(page) | ContentModel::PageFile(Some(page), _) => page_id(page),
+        ContentModel::PageFile(Some(page), _) => page_id(page),
         _ => None,
     };
     let written = app.store.write_refreshing(|site| {
         let written = write_current(app, site, model, ids.as_deref(), code.as_deref(), changes);
-        // A page's own content file changed: only its folder is read again.
-        let page_dir = match (&written, model) {
-            (Ok((_, dir)), ContentModel::Page(_)) => Some(dir.clone()),
-            _ => None,
-        };
-        (written.map(|(fields, _)| fields), page_dir)
+        (written.map(|(fields, _)| fields), None)
     });
     call.site = app.store.site();
     written
+}
+
+/// A page's content goes through the store's group commit, the hot write
+/// path (PATCH of a page): like the other models it is merged into the
+/// page's content as current under the write lock, found by id.
+fn write_page_content(
+    call: &mut Call,
+    page: PageRef,
+    code: Option<String>,
+    changes: &[(String, Option<String>)],
+) -> ApiResult<Fields> {
+    let app = call.app;
+    let p = call
+        .site
+        .pages
+        .get(page)
+        .ok_or_else(|| ApiError::page_not_found(""))?;
+    let write = ContentWrite {
+        page_id: p.id.clone(),
+        template: p.template.clone(),
+        code,
+        changes: changes.to_vec(),
+        untranslatable: untranslatable(app.blueprints.page(&p.template)),
+    };
+    let page_id = write.page_id.clone();
+    let outcome = app.store.commit_content(write);
+    call.site = app.store.site();
+    match outcome {
+        Ok(written) => Ok(written.fields),
+        Err(CommitError::PageNotFound) => Err(ApiError::page_not_found(&page_id)),
+        Err(CommitError::Stale) => Err(ApiError::stale()),
+        Err(CommitError::Unreadable(path)) => Err(unreadable(&path)),
+        Err(CommitError::Io(path, e)) => Err(ApiError::internal(format!(
+            "cannot write `{}`: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// The names of the fields a secondary language does not keep.
+fn untranslatable(blueprint: &Blueprint) -> Vec<String> {
+    blueprint
+        .fields
+        .iter()
+        .filter(|f| !f.translate)
+        .map(|f| f.name.clone())
+        .collect()
 }
 
 /// The write itself, on the snapshot current under the write lock; returns
@@ -197,13 +243,7 @@ fn locate(
             )
         }
     };
-    let untranslatable = blueprint
-        .fields
-        .iter()
-        .filter(|f| !f.translate)
-        .map(|f| f.name.clone())
-        .collect();
-    Ok((dir, name, translated, untranslatable))
+    Ok((dir, name, translated, untranslatable(blueprint)))
 }
 
 #[cfg(test)]

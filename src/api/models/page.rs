@@ -104,20 +104,22 @@ fn list(call: &Call, pages: impl IntoIterator<Item = PageRef>, pick: &Pick) -> A
 
 fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
     let p = &call.site.pages[page];
+    // Values are moved into `Value`s rather than passed through `json!`,
+    // which would copy every string once more (listings render these
+    // fields for every item).
     let value = match name {
-        "id" => json!(p.id),
-        "slug" => json!(slug(call, page)),
-        "num" => json!(if p.status == Status::Listed {
-            p.num
-        } else {
-            None
-        }),
-        "status" => json!(p.status.as_str()),
-        "template" => json!(p.template),
-        "title" => json!(title(call, page)),
-        "url" | "previewUrl" => json!(url(call, page)),
+        "id" => Value::String(p.id.clone()),
+        "slug" => Value::String(slug_of(call, page).to_owned()),
+        "num" => match p.num {
+            Some(num) if p.status == Status::Listed => Value::from(num),
+            _ => Value::Null,
+        },
+        "status" => Value::from(p.status.as_str()),
+        "template" => Value::String(p.template.clone()),
+        "title" => Value::String(title(call, page)),
+        "url" | "previewUrl" => Value::String(url(call, page)),
         "uuid" => uuid(call, page)
-            .map(|u| json!(format!("page://{u}")))
+            .map(|u| Value::String(format!("page://{u}")))
             .unwrap_or(Value::Null),
         "content" => content::page(call, page),
         "options" => page_options(call, page),
@@ -169,14 +171,19 @@ pub fn uuid(call: &Call, page: PageRef) -> Option<String> {
 
 /// The page's slug in the current language (a translation may rename it).
 pub fn slug(call: &Call, page: PageRef) -> String {
+    slug_of(call, page).to_owned()
+}
+
+/// [`slug`] without the copy.
+fn slug_of<'c>(call: &'c Call, page: PageRef) -> &'c str {
     let p = &call.site.pages[page];
     if let Some(lang) = &call.language
         && let Some(fields) = p.content.get(&lang.code)
         && let Some(slug) = fields.get("slug").filter(|s| !s.is_empty())
     {
-        return slug.to_owned();
+        return slug;
     }
-    p.slug.clone()
+    &p.slug
 }
 
 /// The page's path in the current language: translated slugs joined by `/`.
@@ -193,9 +200,14 @@ pub fn path(call: &Call, page: PageRef) -> String {
 }
 
 pub fn url(call: &Call, page: PageRef) -> String {
-    let base = super::site::base_url(call);
+    let mut url = super::site::base_url(call);
     if call.site.pages[page].id == call.app.config.home {
-        return base;
+        return url;
     }
-    format!("{base}/{}", path(call, page))
+    // Built in one string: listings build a URL for every item.
+    for p in call.site.parents(page).into_iter().rev().chain([page]) {
+        url.push('/');
+        url.push_str(slug_of(call, p));
+    }
+    url
 }

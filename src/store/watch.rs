@@ -1,0 +1,258 @@
+//! Change notices for the site folder, from Linux's inotify.
+//!
+//! Listing every folder of a big site on each poll cost a tenth of the CPU
+//! of the read benchmark and more during writes (issue 4). With inotify the
+//! store hears which folders changed: a changed file in a page folder means
+//! reading that one folder again; anything structural (a folder created,
+//! removed or renamed, a lost notice) means a full rescan. The store still
+//! runs a slow full check as a safety net, so a notice that never comes can
+//! not leave the index stale for good.
+//!
+//! Where inotify is missing or its watch limit is reached, [`Watcher::new`]
+//! gives up and the store polls as before.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What changed since the last look.
+#[derive(Debug, Default, PartialEq)]
+pub struct Changes {
+    /// Folders in which files were written, created or removed.
+    pub dirs: Vec<PathBuf>,
+    /// Something a folder-by-folder update cannot follow happened.
+    pub everything: bool,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty() && !self.everything
+    }
+
+    fn dir(&mut self, dir: &Path) {
+        if !self.dirs.iter().any(|d| d == dir) {
+            self.dirs.push(dir.to_owned());
+        }
+    }
+}
+
+/// An inotify instance with a watch on every folder below the roots.
+pub struct Watcher {
+    fd: OwnedFd,
+    dirs: HashMap<i32, PathBuf>,
+}
+
+const MASK: u32 = libc::IN_CREATE
+    | libc::IN_DELETE
+    | libc::IN_CLOSE_WRITE
+    | libc::IN_MODIFY
+    | libc::IN_ATTRIB
+    | libc::IN_MOVED_FROM
+    | libc::IN_MOVED_TO
+    | libc::IN_DELETE_SELF
+    | libc::IN_MOVE_SELF
+    | libc::IN_ONLYDIR;
+
+/// The fixed part of an event: wd, mask, cookie, len.
+const HEADER: usize = 16;
+
+/// Names the scan never reads start with a dot: `.logins` (rewritten by
+/// every login attempt), content locks, the temp files of
+/// `fsio::write_atomic` (the rename that follows is the change), `.git`.
+/// Their notices would only cost rescans.
+fn is_hidden(name: &[u8]) -> bool {
+    name.first() == Some(&b'.')
+}
+
+impl Watcher {
+    /// Watches every folder below `roots` (missing roots are skipped).
+    /// `None` when inotify cannot be used or a watch cannot be added.
+    pub fn new(roots: &[&Path]) -> Option<Watcher> {
+        // SAFETY: inotify_init1 takes flags only and returns a new fd or -1.
+        let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
+        if raw < 0 {
+            return None;
+        }
+        // SAFETY: `raw` is a fresh fd that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut watcher = Watcher {
+            fd,
+            dirs: HashMap::new(),
+        };
+        for root in roots.iter().filter(|r| r.is_dir()) {
+            if !watcher.add_tree(root) {
+                tracing::warn!("cannot watch the site folder (inotify limit?); polling instead");
+                return None;
+            }
+        }
+        Some(watcher)
+    }
+
+    /// Adds a watch on `dir` and every folder below it; false when one fails
+    /// for another reason than the folder being gone already.
+    fn add_tree(&mut self, dir: &Path) -> bool {
+        let mut pending = vec![dir.to_owned()];
+        while let Some(dir) = pending.pop() {
+            let Ok(name) = CString::new(dir.as_os_str().as_bytes()) else {
+                continue;
+            };
+            // SAFETY: the fd is ours and `name` is a NUL-terminated path.
+            let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), name.as_ptr(), MASK) };
+            if wd < 0 {
+                let gone = std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT);
+                if gone {
+                    continue;
+                }
+                return false;
+            }
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                pending.extend(
+                    entries
+                        .flatten()
+                        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                        .filter(|e| !is_hidden(e.file_name().as_bytes()))
+                        .map(|e| e.path()),
+                );
+            }
+            self.dirs.insert(wd, dir);
+        }
+        true
+    }
+
+    /// Waits up to `timeout` for the first notice, then collects what has
+    /// arrived. Empty changes mean the time ran out.
+    pub fn wait(&mut self, timeout: Duration) -> Changes {
+        let mut changes = Changes::default();
+        if self.ready(timeout) {
+            self.drain(&mut changes);
+        }
+        changes
+    }
+
+    /// Collects the notices that are already there, without waiting.
+    pub fn collect(&mut self, changes: &mut Changes) {
+        self.drain(changes);
+    }
+
+    fn ready(&self, timeout: Duration) -> bool {
+        let mut poll = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd for the duration of the call.
+        unsafe { libc::poll(&mut poll, 1, millis) > 0 }
+    }
+
+    fn drain(&mut self, changes: &mut Changes) {
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            // SAFETY: reads at most `buffer.len()` bytes into our buffer.
+            let read = unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    buffer.as_mut_ptr().cast(),
+                    buffer.len(),
+                )
+            };
+            let Ok(read) = usize::try_from(read) else {
+                return; // EAGAIN: nothing more for now
+            };
+            if read == 0 {
+                return;
+            }
+            self.parse(buffer.get(..read).unwrap_or_default(), changes);
+        }
+    }
+
+    /// Reads a buffer of `struct inotify_event`s.
+    fn parse(&mut self, mut bytes: &[u8], changes: &mut Changes) {
+        while bytes.len() >= HEADER {
+            let word = |at: usize| {
+                bytes
+                    .get(at..at + 4)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map(u32::from_ne_bytes)
+                    .unwrap_or(0)
+            };
+            let (wd, mask, len) = (word(0) as i32, word(4), word(12) as usize);
+            let name = bytes.get(HEADER..HEADER + len).unwrap_or_default();
+            let name = name.split(|&b| b == 0).next().unwrap_or_default();
+            self.event(wd, mask, name, changes);
+            bytes = bytes.get(HEADER + len..).unwrap_or_default();
+        }
+    }
+
+    fn event(&mut self, wd: i32, mask: u32, name: &[u8], changes: &mut Changes) {
+        if mask & libc::IN_Q_OVERFLOW != 0 {
+            changes.everything = true;
+            return;
+        }
+        if mask & libc::IN_IGNORED != 0 {
+            self.dirs.remove(&wd);
+            return;
+        }
+        let Some(dir) = self.dirs.get(&wd).cloned() else {
+            return;
+        };
+        if is_hidden(name) {
+            return;
+        }
+        if mask & (libc::IN_DELETE_SELF | libc::IN_MOVE_SELF) != 0 {
+            changes.everything = true;
+        } else if mask & libc::IN_ISDIR != 0 {
+            changes.everything = true;
+            if mask & (libc::IN_CREATE | libc::IN_MOVED_TO) != 0 {
+                let path = dir.join(std::ffi::OsStr::from_bytes(name));
+                if !self.add_tree(&path) {
+                    tracing::warn!(path = %path.display(), "cannot watch a new folder");
+                }
+            }
+        } else {
+            changes.dir(&dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settle(watcher: &mut Watcher) -> Changes {
+        let mut changes = watcher.wait(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(50));
+        watcher.collect(&mut changes);
+        changes
+    }
+
+    #[test]
+    fn reports_the_folder_of_a_changed_file_and_follows_new_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let page = root.path().join("1_a");
+        std::fs::create_dir_all(&page).unwrap();
+        std::fs::write(page.join("note.txt"), "Title: A").unwrap();
+        let mut watcher = Watcher::new(&[root.path()]).expect("inotify");
+
+        std::fs::write(page.join("note.txt"), "Title: B").unwrap();
+        let changes = settle(&mut watcher);
+        assert_eq!(changes.dirs, vec![page.clone()]);
+        assert!(!changes.everything);
+
+        let added = page.join("1_child");
+        std::fs::create_dir(&added).unwrap();
+        assert!(settle(&mut watcher).everything);
+
+        std::fs::write(added.join("note.txt"), "Title: C").unwrap();
+        assert_eq!(settle(&mut watcher).dirs, vec![added]);
+
+        std::fs::write(page.join(".folio-1-1.tmp"), "x").unwrap();
+        std::fs::remove_file(page.join(".folio-1-1.tmp")).unwrap();
+        std::fs::write(root.path().join(".logins"), "{}").unwrap();
+        std::fs::create_dir(root.path().join(".git")).unwrap();
+        assert!(watcher.wait(Duration::from_millis(100)).is_empty());
+    }
+}
