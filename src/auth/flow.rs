@@ -93,6 +93,14 @@ impl SessionState {
         }
     }
 
+    /// Reads the session file again, for a caller that must see what
+    /// requests running alongside it saved since this one started.
+    pub fn reload(&mut self, app: &App, now: i64) {
+        if let Some(token) = &self.token {
+            self.data = app.sessions.load(token, now).ok().flatten();
+        }
+    }
+
     /// Makes sure the client has a session token, creating one (cookie only,
     /// no file) when it has none.
     pub fn ensure(&mut self, app: &App, now: i64) {

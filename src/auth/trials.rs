@@ -33,6 +33,10 @@ use thiserror::Error;
 use crate::auth::basic::normalize_email;
 use crate::store::fsio::write_atomic;
 
+mod turns;
+
+pub use turns::{Turn, take_turn};
+
 /// The file name inside the accounts folder.
 const LOG_FILE: &str = ".logins";
 

@@ -152,6 +152,49 @@ async fn wrong_codes_are_refused_and_destroy_the_challenge_after_five() {
     assert_refused(&send_code(&mut client, &code).await, true);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_codes_sent_at_once_still_destroy_the_challenge_after_five() {
+    use tower::ServiceExt;
+
+    let catcher = SmtpCatcher::start();
+    let site = site(&catcher, "'methods' => ['code'], 'trials' => 100");
+    let mut client = site.client();
+    ask_for_code(&mut client, EDITOR.0, false).await;
+    let code = catcher.wait_for(1, WAIT)[0].code().unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let cookie = client.cookie().unwrap().to_owned();
+
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let request = Request::post("/api/auth/code")
+            .header("cookie", &cookie)
+            .header("x-csrf", CSRF)
+            .header("content-type", "application/json")
+            .body(Body::from(json!({"code": wrong}).to_string()))
+            .unwrap();
+        let app = site.app.clone();
+        burst.spawn(async move { folio::api::router(app).oneshot(request).await.unwrap() });
+    }
+    let mut destroyed = 0;
+    while let Some(answer) = burst.join_next().await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        let bytes = http_body_util::BodyExt::collect(answer.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        if body["details"]["challengeDestroyed"] == true {
+            destroyed += 1;
+        }
+    }
+    assert_eq!(
+        destroyed, 8,
+        "the fifth wrong code destroys it; seven more find none"
+    );
+    assert_refused(&send_code(&mut client, &code).await, true);
+}
+
 #[tokio::test]
 async fn the_rate_limit_refuses_even_the_right_code() {
     let catcher = SmtpCatcher::start();

@@ -342,3 +342,36 @@ async fn a_failure_pauses_by_default() {
     assert_invalid_login(&Attempt::from("192.0.2.1").login(&site.app, NOBODY).await);
     assert!(started.elapsed() >= std::time::Duration::from_millis(10));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_guesses_sent_at_once_gets_no_more_than_the_limit() {
+    let site = site("");
+    let editor = EDITOR.0;
+    let mut burst = tokio::task::JoinSet::new();
+    for n in 0..12u8 {
+        let app = site.app.clone();
+        burst.spawn(async move {
+            // Basic auth from one address and the login route from others:
+            // both count against the one account.
+            if n % 2 == 0 {
+                Attempt::from("192.0.2.50")
+                    .basic(&app, &format!("{editor}:{WRONG}-{n}"))
+                    .await
+            } else {
+                Attempt::from(&format!("198.51.100.{n}"))
+                    .login(&app, (editor, WRONG))
+                    .await
+            }
+        });
+    }
+    while let Some(answer) = burst.join_next().await {
+        assert_ne!(answer.unwrap().0, StatusCode::OK);
+    }
+    let log = logins(site.root());
+    assert_eq!(
+        log["by-email"][editor]["trials"], 3,
+        "only the first three guesses may be checked: {log}"
+    );
+    let (status, _) = Attempt::from("203.0.113.9").login(&site.app, EDITOR).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the account is locked now");
+}

@@ -28,7 +28,7 @@ use crate::auth::challenge::{
 use crate::auth::normalize_email;
 use crate::auth::password;
 use crate::auth::session::SessionValue;
-use crate::auth::trials::{TrialLimits, pause_after_challenge, pause_after_failure};
+use crate::auth::trials::{TrialLimits, pause_after_challenge, pause_after_failure, take_turn};
 use crate::config::AuthDebug;
 use crate::store::{Site, User};
 
@@ -98,14 +98,19 @@ fn start(
     let limits = limits(app);
     let account = site.user_by_email(email);
     let account_email = account.map(|user| user.email.as_str());
-    let blocked = app
-        .login_trials
-        .is_blocked(request.visitor, account_email, limits, now)
-        .map_err(|error| ApiError::internal(error.to_string()))?;
-    if blocked {
-        return Err(rate_limited());
+    {
+        // Check and count in one turn, so a burst of requests cannot start
+        // (and mail) more challenges than the limit allows.
+        let _turn = take_turn(request.visitor, Some(email));
+        let blocked = app
+            .login_trials
+            .is_blocked(request.visitor, account_email, limits, now)
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        if blocked {
+            return Err(rate_limited());
+        }
+        count_trial(app, request.visitor, account_email, now);
     }
-    count_trial(app, request.visitor, account_email, now);
     let user = account.ok_or_else(|| ApiError::user_not_found(email))?;
     let kind = challenge::choose(&app.config.auth.challenges, user).ok_or_else(|| {
         ApiError::message(
@@ -144,6 +149,34 @@ enum Refusal {
 /// Answers the session's challenge with `code`; on success the user is
 /// logged in under a new session token and returned.
 pub fn verify_code(
+    app: &App,
+    site: &Site,
+    session: &mut SessionState,
+    code: &str,
+    visitor: Option<IpAddr>,
+    now: i64,
+) -> Result<User, ApiError> {
+    let email = session
+        .data
+        .as_ref()
+        .and_then(Pending::read)
+        .map(|pending| pending.email);
+    let outcome = {
+        // Answers sent at once must not all pass the checks before any
+        // failure is counted: each takes its turn, and reads the session
+        // again inside it, so it sees the failures counted before it.
+        let _turn = take_turn(visitor, email.as_deref());
+        session.reload(app, now);
+        check_code(app, site, session, code, visitor, now)
+    };
+    if outcome.is_err() {
+        pause_after_failure(app.config.folio.login_delay);
+    }
+    outcome
+}
+
+/// [`verify_code`] inside the caller's turn.
+fn check_code(
     app: &App,
     site: &Site,
     session: &mut SessionState,
@@ -220,12 +253,11 @@ fn log_in(
 }
 
 /// The one answer to every refused code: 403 `Invalid code`, saying only
-/// whether the challenge is gone. It comes after a random pause.
+/// whether the challenge is gone. The caller pauses before it answers.
 fn refuse(app: &App, refusal: Refusal, destroyed: bool) -> ApiError {
     if app.config.auth.debug == AuthDebug::Log {
         tracing::info!("login code refused: {refusal:?}");
     }
-    pause_after_failure(app.config.folio.login_delay);
     ApiError::keyed(Class::Permission, "error.access.code")
         .status(403)
         .details(json!({"challengeDestroyed": destroyed}))

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::auth::basic::{AuthHeader, parse_authorization};
 use crate::auth::basic_cache::BasicCache;
 use crate::auth::password;
-use crate::auth::trials::{TrialLimits, pause_after_failure};
+use crate::auth::trials::{TrialLimits, pause_after_failure, take_turn};
 use crate::store::{Site, User};
 
 /// Basic auth for one request (auth.md §4.1). `Ok(None)` means the header is
@@ -104,21 +104,27 @@ fn verify_login<'s>(
     };
     let now = crate::api::call::unix_now();
     let account = site.user_by_email(email).map(|user| user.email.as_str());
-    let blocked = app
-        .login_trials
-        .is_blocked(visitor, account, limits, now)
-        .map_err(|error| ApiError::internal(error.to_string()))?;
-    let outcome = if blocked {
-        Err(rate_limited())
-    } else {
-        check_credentials(site, email, given, cache)
+    let outcome = {
+        // From the check to the count, no other attempt from this address or
+        // for this account may run, or a burst could outrun the limit.
+        let _turn = take_turn(visitor, Some(email));
+        let blocked = app
+            .login_trials
+            .is_blocked(visitor, account, limits, now)
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        if blocked {
+            Err(rate_limited())
+        } else {
+            let checked = check_credentials(site, email, given, cache);
+            if checked.is_err() {
+                note_failed_try(app, visitor, account, limits, now);
+            }
+            checked
+        }
     };
     let Err(real) = outcome else {
         return outcome;
     };
-    if !blocked {
-        note_failed_try(app, visitor, account, limits, now);
-    }
     pause_after_failure(app.config.folio.login_delay);
     if app.config.auth.debug == crate::config::AuthDebug::On {
         Err(real)
