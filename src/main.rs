@@ -114,10 +114,14 @@ fn serve(
 ) -> anyhow::Result<ExitCode> {
     let app = App::open(&root)?;
     app.store.watch(rescan);
+    let limits = Limits {
+        trusted_peers: app.config.folio.proxies().into(),
+        ..Limits::default()
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let router = folio::api::router(app);
-        folio::serve::serve(router, listen, tls, Limits::default(), shutdown_signal()).await
+        folio::serve::serve(router, listen, tls, limits, shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@
 //! A broken client (failed handshake, slow headers, bad framing) only loses its
 //! own connection; the accept loop never stops for it.
 
+mod clients;
 mod tls;
 
 use std::future::Future;
@@ -33,6 +34,9 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
+use crate::config::IpNet;
+use clients::{ClientSlot, ClientSlots};
+
 pub use tls::{TlsError, TlsFiles};
 
 /// Facts about the connection a request came in on, inserted as a request
@@ -46,7 +50,7 @@ pub struct ConnInfo {
 }
 
 /// Resource limits applied per connection and per request.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Limits {
     /// Largest request head (request line plus headers) accepted, in bytes.
     pub max_header_bytes: usize,
@@ -56,6 +60,12 @@ pub struct Limits {
     pub max_connections: usize,
     /// Time a request may take from its head being read to its response head.
     pub request_timeout: Duration,
+    /// Connections one client (an IPv4 address, an IPv6 /64) may hold at once;
+    /// a further connection from it is closed at once.
+    pub max_connections_per_client: usize,
+    /// Peers exempt from the per-client cap: the proxies the config trusts
+    /// (`folio.trustedProxies`), whose address every visitor behind them shares.
+    pub trusted_peers: Arc<[IpNet]>,
 }
 
 impl Default for Limits {
@@ -65,6 +75,8 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
             request_timeout: Duration::from_secs(60),
+            max_connections_per_client: 64,
+            trusted_peers: Arc::from(Vec::new()),
         }
     }
 }
@@ -153,9 +165,10 @@ impl Listener {
         let server = Server {
             router,
             acceptor: self.acceptor,
-            limits: self.limits,
             http: Arc::new(http_builder(&self.limits)),
             permits: Arc::new(Semaphore::new(self.limits.max_connections.max(1))),
+            clients: Arc::default(),
+            limits: self.limits,
         };
         let graceful = GracefulShutdown::new();
         server.accept_loop(&self.tcp, &graceful, shutdown).await;
@@ -205,6 +218,7 @@ struct Server {
     limits: Limits,
     http: Arc<auto::Builder<TokioExecutor>>,
     permits: Arc<Semaphore>,
+    clients: Arc<ClientSlots>,
 }
 
 impl Server {
@@ -238,11 +252,20 @@ impl Server {
                     }
                 },
             };
+            let limits = &self.limits;
+            let Some(slot) = self.clients.take(
+                peer.ip(),
+                limits.max_connections_per_client,
+                &limits.trusted_peers,
+            ) else {
+                tracing::debug!(peer.addr = %peer, "too many connections from this client");
+                continue;
+            };
             let server = self.clone();
             let watcher = graceful.watcher();
             tokio::spawn(async move {
                 server
-                    .handle_connection(stream, peer, permit, watcher)
+                    .handle_connection(stream, peer, (permit, slot), watcher)
                     .await;
             });
         }
@@ -253,7 +276,7 @@ impl Server {
         self,
         stream: TcpStream,
         peer: SocketAddr,
-        _permit: OwnedSemaphorePermit,
+        _slots: (OwnedSemaphorePermit, ClientSlot),
         watcher: hyper_util::server::graceful::Watcher,
     ) {
         // Nagle only delays small API answers; failing to turn it off is harmless.

@@ -8,6 +8,7 @@
 //! passwords.
 
 pub mod access;
+pub mod body;
 pub mod call;
 pub mod error;
 pub mod handlers;
@@ -23,7 +24,7 @@ pub mod validation;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body as HttpBody, to_bytes};
+use axum::body::Body as HttpBody;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Response, StatusCode, header};
 
@@ -75,11 +76,15 @@ async fn api_request(
         .and_then(|value| value.trim().parse::<u64>().ok());
     // A declared length over the limit is refused before a byte is read.
     if declared.is_some_and(|length| length > limit as u64) {
-        return (reply::too_large(&app, limit), None, None);
+        return (
+            body::refusal(&app, body::BodyError::TooLarge { limit }),
+            None,
+            None,
+        );
     }
-    let bytes = match to_bytes(body, limit).await {
+    let bytes = match body::read(body, limit).await {
         Ok(bytes) => bytes,
-        Err(_) => return (reply::too_large(&app, limit), None, None),
+        Err(error) => return (body::refusal(&app, error), None, None),
     };
     let incoming = Incoming::new(
         parts.method.as_str(),

@@ -1,14 +1,11 @@
 //! The success envelopes of api.md §2: model, collection, the simple
 //! `true`/`null` answers, and plain arrays returned as they are.
 
-use axum::body::Body as HttpBody;
-use axum::http::{HeaderMap, Response};
 use serde_json::{Map, Value, json};
 
 use super::call::Call;
-use super::error::{ApiError, ApiResult, Class, ErrorContext};
+use super::error::{ApiError, ApiResult, Class};
 use super::json::encode;
-use crate::app::App;
 
 pub enum Reply {
     /// `{"code":200,"data":…,"status":"ok","type":"model"}`.
@@ -162,23 +159,6 @@ fn empty_as_list(value: Value) -> Value {
         Value::Object(map) if map.is_empty() => Value::Array(Vec::new()),
         other => other,
     }
-}
-
-/// The 413 answer, in Kirby's error envelope, to a body over its limit
-/// (`folio.maxBodySize` or, for uploads, `folio.maxUploadSize`); the limit is
-/// in the details so a client can tell which one it hit.
-pub fn too_large(app: &App, limit: usize) -> Response<HttpBody> {
-    let error = ApiError::message(Class::InvalidArgument, "The request body is too large")
-        .status(413)
-        .details(serde_json::json!({"limit": limit}));
-    let ctx = ErrorContext {
-        translations: &app.translations,
-        language: &app.config.panel.language,
-        debug: app.config.debug,
-        route: None,
-    };
-    let (status, body) = error.to_body(&ctx);
-    super::build_response(status, HeaderMap::new(), encode(&body, false))
 }
 
 /// Builds an object whose keys are sorted, as Kirby sorts model data.

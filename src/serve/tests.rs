@@ -323,6 +323,35 @@ async fn idle_keep_alive_connection_is_closed_after_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn one_client_cannot_hold_more_than_its_share_of_connections() {
+    let limits = Limits {
+        max_connections_per_client: 2,
+        ..Limits::default()
+    };
+    let server = Running::start(None, limits).await;
+
+    // Two connections that say nothing hold this client's two slots.
+    let _first = TcpStream::connect(server.addr).await.unwrap();
+    let _second = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buffer)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "closed at once: {read:?}"
+    );
+
+    // Once a slot is free again, the client is served.
+    drop(_first);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let head = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let answer = http1_exchange(TcpStream::connect(server.addr).await.unwrap(), head).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.shut_down().await;
+}
+
+#[tokio::test]
 async fn shutdown_stops_accepting_and_ends_run() {
     let server = Running::start(None, Limits::default()).await;
     let addr = server.addr;
