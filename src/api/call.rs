@@ -180,10 +180,12 @@ pub fn run(app: &App, incoming: Incoming) -> Done {
         headers: incoming.headers.clone(),
     };
     call.language = pick_language(&call, &incoming);
-    let outcome = authenticate(&mut call, route, &incoming).and_then(|()| match route.handler {
-        Some(handler) => run_handler(&mut call, handler),
-        None => Err(ApiError::no_route(&incoming.path, &call.method)),
-    });
+    let outcome = authenticate(&mut call, route, &incoming)
+        .and_then(|()| call.body.check_field_count())
+        .and_then(|()| match route.handler {
+            Some(handler) => run_handler(&mut call, handler),
+            None => Err(ApiError::no_route(&incoming.path, &call.method)),
+        });
     let language = call.ui_language();
     let rendered = match outcome {
         Ok(reply) => reply::render(&call, reply),

@@ -10,6 +10,9 @@ pub const METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
 
+/// Most top-level fields a request body may have.
+pub const MAX_BODY_FIELDS: usize = 5_000;
+
 /// A request body after Kirby's decoding rules (api.md §1.4).
 #[derive(Debug, Clone)]
 pub enum Body {
@@ -43,6 +46,25 @@ impl Body {
             return Body::Form(parse_query(&text));
         }
         Body::Malformed
+    }
+
+    /// Refuses bodies with more than [`MAX_BODY_FIELDS`] top-level fields.
+    /// Content files are small lists, and merging tens of thousands of new
+    /// keys into one would keep the page's write lock for minutes; no
+    /// blueprint comes near the limit.
+    pub fn check_field_count(&self) -> Result<(), super::error::ApiError> {
+        let count = match self {
+            Body::Json(Value::Object(map)) => map.len(),
+            Body::Form(pairs) => pairs.len(),
+            _ => 0,
+        };
+        if count > MAX_BODY_FIELDS {
+            return Err(super::error::ApiError::bad_request(
+                "The request body has too many fields",
+            )
+            .details(serde_json::json!({"limit": MAX_BODY_FIELDS})));
+        }
+        Ok(())
     }
 
     /// A field of an object body or a form, by case-insensitive key.

@@ -122,3 +122,26 @@ async fn a_multipart_body_to_another_route_keeps_the_small_limit() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json()["details"]["limit"], 1000);
 }
+
+#[tokio::test]
+async fn a_body_with_too_many_fields_is_refused_and_nothing_changes() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let file = site.root().join(LIGHTHOUSE).join("project.txt");
+    let before = std::fs::read(&file).unwrap();
+
+    let many: serde_json::Map<String, serde_json::Value> = (0
+        ..=folio::api::request::MAX_BODY_FIELDS)
+        .map(|n| (format!("k{n}"), json!("v")))
+        .collect();
+    let reply = client
+        .json("PATCH", "/api/pages/projects+lighthouse", many.into())
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert_eq!(
+        reply.json()["details"]["limit"],
+        folio::api::request::MAX_BODY_FIELDS
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
