@@ -36,8 +36,9 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
 }
 
-async fn entry(State(app): State<Arc<App>>, request: Request) -> Response<HttpBody> {
+async fn entry(State(app): State<Arc<App>>, mut request: Request) -> Response<HttpBody> {
     let started = std::time::Instant::now();
+    host_from_authority(&mut request);
     let method = request.method().to_string();
     let slug = app.config.api.slug.trim_matches('/').to_owned();
     let path = request.uri().path().to_owned();
@@ -110,6 +111,20 @@ async fn api_request(
             None,
             None,
         ),
+    }
+}
+
+/// HTTP/2 (and absolute-form HTTP/1.1 targets) name the host in the
+/// request's authority rather than a `Host` header. Every URL Folio builds
+/// comes from `Host`, so the authority is copied there when `Host` is
+/// missing; without it links would point at `localhost` without the port.
+fn host_from_authority(request: &mut Request) {
+    if request.headers().contains_key(header::HOST) {
+        return;
+    }
+    let authority = request.uri().authority().map(|a| a.as_str().to_owned());
+    if let Some(value) = authority.and_then(|a| header::HeaderValue::from_str(&a).ok()) {
+        request.headers_mut().insert(header::HOST, value);
     }
 }
 

@@ -30,3 +30,19 @@ async fn a_page_reads_in_the_model_envelope() {
         json!({"code": 200, "data": {"id": "projects/lighthouse", "num": 1, "status": "listed", "template": "project"}, "status": "ok", "type": "model"})
     );
 }
+
+#[tokio::test]
+async fn without_a_host_header_urls_use_the_requests_authority() {
+    // HTTP/2 sends the host as `:authority`, which arrives as the URI's
+    // authority and no `Host` header.
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(crate::common::ADMIN).await;
+    let request = axum::http::Request::get("http://example.test:8443/api/site?select=url")
+        .header("x-csrf", crate::common::CSRF)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = client.send(request).await;
+    assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["data"]["url"], "http://example.test:8443");
+}
