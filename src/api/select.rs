@@ -54,14 +54,16 @@ impl Views {
     }
 
     /// A view by name; an unknown name falls back to the default view, and
-    /// is an error for kinds that have none, as in Kirby.
+    /// is an error for kinds that have none. Kirby answers that with a 500;
+    /// it is the client's mistake, so Folio says so with a 400 and Kirby's
+    /// message.
     pub fn view(&self, name: &str) -> ApiResult<Selection> {
         match self.named(name) {
             Some(selection) => Ok(selection),
             None if self.default.is_some() => Ok(self.default_selection()),
-            None => {
-                Err(ApiError::internal(format!("The view \"{name}\" does not exist")).status(500))
-            }
+            None => Err(ApiError::bad_request(format!(
+                "The view \"{name}\" does not exist"
+            ))),
         }
     }
 

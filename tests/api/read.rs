@@ -46,3 +46,16 @@ async fn without_a_host_header_urls_use_the_requests_authority() {
     assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["data"]["url"], "http://example.test:8443");
 }
+
+#[tokio::test]
+async fn an_unknown_view_of_a_model_without_a_default_is_the_clients_mistake() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let reply = client.get("/api/roles/admin?view=bogus").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert_eq!(reply.json()["message"], "The view \"bogus\" does not exist");
+    // Models with a default view fall back to it, as in Kirby.
+    let page = client.get("/api/pages/projects?view=bogus").await;
+    assert_eq!(page.status, StatusCode::OK);
+}
