@@ -48,8 +48,9 @@ enum Command {
         tls_key: Option<PathBuf>,
         /// Rescan interval for changes made by hand, in milliseconds: the polling
         /// period without inotify; with it, notices are followed at once and a
-        /// full check runs every 60 intervals.
-        #[arg(long, default_value_t = 1000)]
+        /// full check runs every 60 intervals. At least 50 ms, so a tiny value
+        /// cannot turn the rescan into a busy loop.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..))]
         rescan_ms: u64,
     },
     /// Read a whole site and report every file that cannot be parsed.

@@ -12,7 +12,10 @@ use minijinja::{HtmlEscape, Value};
 
 /// `{{ page.content.text | paragraphs }}`: each blank-line separated block
 /// becomes an escaped `<p>`, single line breaks inside a block become `<br>`.
-pub fn paragraphs(text: &str) -> Value {
+/// A missing field (a page without `text`, or whose content file cannot be
+/// read) renders as nothing rather than failing the whole page.
+pub fn paragraphs(text: Option<&str>) -> Value {
+    let text = text.unwrap_or_default();
     let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
     let html: Vec<String> = normalised
         .split("\n\n")

@@ -87,7 +87,15 @@ fn render(
         Ok(html) => html_response(status, if is_head { String::new() } else { html }),
         Err(RenderError::NoTemplate(_)) => plain(StatusCode::NOT_FOUND, "not found"),
         Err(error) => {
-            tracing::error!(template = %template, "cannot render page: {error}");
+            // The template error itself sits in the source chain.
+            let mut reason = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                reason.push_str(": ");
+                reason.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            tracing::error!(template = %template, "cannot render page: {reason}");
             plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the page cannot be rendered",

@@ -198,13 +198,22 @@ fn undefined_fields_render_empty() {
 }
 
 #[test]
+fn a_missing_field_through_paragraphs_renders_empty() {
+    let (_dir, templates) =
+        templates(&[("note.html", "[{{ page.content.nothing | paragraphs }}]")]);
+
+    assert_eq!(templates.render("note", view()).unwrap(), "[]");
+}
+
+#[test]
 fn paragraphs_splits_blocks_and_lines() {
-    let html = paragraphs("One\r\nline two\n\n\n<b>Three</b>");
+    let html = paragraphs(Some("One\r\nline two\n\n\n<b>Three</b>"));
 
     assert_eq!(
         html.to_string(),
         "<p>One<br>\nline two</p>\n<p>&lt;b&gt;Three&lt;&#x2f;b&gt;</p>"
     );
+    assert_eq!(paragraphs(None).to_string(), "", "a missing field is empty");
 }
 
 #[test]
@@ -220,7 +229,7 @@ fn paragraphs_output_is_not_escaped_again() {
 proptest! {
     #[test]
     fn paragraphs_never_lets_markup_through(text in ".*") {
-        let html = paragraphs(&text).to_string();
+        let html = paragraphs(Some(&text)).to_string();
         let without_own_tags = html.replace("<p>", "").replace("</p>", "").replace("<br>", "");
         prop_assert!(!without_own_tags.contains('<'));
         prop_assert!(!without_own_tags.contains('>'));
