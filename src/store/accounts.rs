@@ -52,18 +52,10 @@ pub enum AccountError {
     Unwritable(String),
 }
 
-/// A plausible e-mail address: one `@`, a local part, a dotted domain, no spaces.
+/// Whether a (normalised) address may be stored: Kirby's rule, see
+/// [`crate::format::email::is_valid`].
 pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !local.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.len() <= 254
+    crate::format::email::is_valid(email)
 }
 
 pub fn validate(user: &NewUser, existing: &[User], language_ok: bool) -> Result<(), AccountError> {
