@@ -152,6 +152,26 @@ async fn addresses_php_would_refuse_are_invalid_on_create_and_change() {
 }
 
 #[tokio::test]
+async fn a_new_password_repairs_an_unreadable_htpasswd() {
+    let site = TestSite::new();
+    let htpasswd = account(&site, EDITOR_ID).join(".htpasswd");
+    std::fs::write(&htpasswd, b"\xff\xfe not a hash\n\xff").unwrap();
+    let mut admin = logged_in(&site, ADMIN).await;
+    let path = format!("/api/users/{EDITOR_ID}/password");
+    let reply = admin
+        .json("PATCH", &path, json!({"password": "repaired-pass-1"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let hash = read(&site, EDITOR_ID, ".htpasswd");
+    assert!(hash.starts_with("$2y$10$") && hash.len() == 60, "{hash}");
+    let mut editor = site.client();
+    let login = editor
+        .login(("editor@example.com", "repaired-pass-1"))
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+}
+
+#[tokio::test]
 async fn an_unknown_role_is_stored_as_nobody() {
     let site = TestSite::new();
     let mut admin = logged_in(&site, ADMIN).await;
