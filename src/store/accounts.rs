@@ -236,7 +236,7 @@ pub fn write_password(dir: &Path, password: &str) -> Result<(), AccountError> {
 /// be replaced, so it does not matter what it holds.
 fn readable_secrets(path: &Path, bytes: &[u8]) -> Map<String, Value> {
     let (_, line) = account_files::split_first_line(bytes);
-    account_files::secrets_line(line).unwrap_or_else(|()| {
+    account_files::secrets_line(line).unwrap_or_else(|| {
         tracing::warn!(path = %path.display(), "dropping an unreadable secrets line while writing a new password");
         Map::new()
     })

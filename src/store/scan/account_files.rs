@@ -48,8 +48,8 @@ pub fn read_htpasswd(path: &Path) -> Option<Secrets> {
             .push(problem(Some(1), "line 1 is not valid UTF-8")),
     }
     match secrets_line(second) {
-        Ok(secrets) => read.secrets = secrets,
-        Err(()) => read
+        Some(secrets) => read.secrets = secrets,
+        None => read
             .problems
             .push(problem(Some(2), "line 2 is not a JSON object of secrets")),
     }
@@ -67,15 +67,15 @@ pub fn split_first_line(bytes: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// The secrets of line 2: nothing when the line is blank, an error when it
-/// is no JSON object (or not UTF-8, which JSON must be).
-pub fn secrets_line(line: &[u8]) -> Result<Map<String, Value>, ()> {
+/// The secrets of line 2: empty when the line is blank, `None` when it is
+/// no JSON object (or not UTF-8, which JSON must be).
+pub fn secrets_line(line: &[u8]) -> Option<Map<String, Value>> {
     if line.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
+        return Some(Map::new());
     }
     match serde_json::from_slice::<Value>(line) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(()),
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
     }
 }
 
