@@ -148,10 +148,12 @@ async fn shutdown_signal() {
 fn check(root: PathBuf) -> anyhow::Result<ExitCode> {
     let app = App::open(&root)?;
     let site = app.store.site();
+    let logins = folio::store::scan::account_files::check_logins(app.store.accounts_dir());
     let problems: Vec<_> = site
         .problems
         .iter()
         .chain(&app.blueprint_problems)
+        .chain(&logins)
         .collect();
     for problem in &problems {
         match problem.line {

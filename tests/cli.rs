@@ -60,6 +60,45 @@ fn check_reports_every_broken_file_and_fails() {
 }
 
 #[test]
+fn check_reports_broken_account_files() {
+    let scratch = Scratch::new();
+    let root = scratch.path().join("site");
+    copy_dir(&fixture_site(), &root);
+    let accounts = root.join("site/accounts");
+    std::fs::write(accounts.join("L3TKdhXx/.htpasswd"), "not a hash").unwrap();
+    std::fs::write(accounts.join("fdJlnth1/.htpasswd"), b"\xff\xfe\x00").unwrap();
+    let client_htpasswd = accounts.join("1bfD8mWb/.htpasswd");
+    let client_hash = std::fs::read_to_string(&client_htpasswd).unwrap();
+    std::fs::write(
+        &client_htpasswd,
+        format!("{}\n{{broken", client_hash.trim()),
+    )
+    .unwrap();
+    std::fs::write(accounts.join(".logins"), "{not json").unwrap();
+    std::fs::create_dir(accounts.join("nOINDEX1")).unwrap();
+    std::fs::create_dir(accounts.join("bAdUtF81")).unwrap();
+    std::fs::write(
+        accounts.join("bAdUtF81/index.php"),
+        b"<?php return ['email' => '\xff'];",
+    )
+    .unwrap();
+    let output = folio(&["check"], &root);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    for expected in [
+        "L3TKdhXx/.htpasswd:1: line 1 is not a password hash",
+        "fdJlnth1/.htpasswd:1: line 1 is not valid UTF-8",
+        "1bfD8mWb/.htpasswd:2: line 2 is not a JSON object of secrets",
+        "accounts/.logins: the login log is not valid JSON",
+        "nOINDEX1/index.php: the account folder has no index.php",
+        "bAdUtF81/index.php: the account file is not valid UTF-8",
+        "6 problem(s)",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\n{stdout}");
+    }
+}
+
+#[test]
 fn serve_refuses_a_dynamic_value_under_an_option_folio_reads() {
     let scratch = Scratch::new();
     let root = scratch.path().join("site");

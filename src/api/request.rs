@@ -118,6 +118,16 @@ fn decode_component(raw: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Query(pub Vec<(String, String)>);
 
+/// A query parameter as PHP reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param<'a> {
+    /// `name=value`.
+    Plain(&'a str),
+    /// `name[a][]=value` pairs: the bracketed key parts (`["a", ""]`) and
+    /// the value of each, in query order.
+    Array(Vec<(Vec<&'a str>, &'a str)>),
+}
+
 impl Query {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
@@ -126,10 +136,46 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The parameter `name` in either form. As in PHP, a later plain
+    /// `name=` replaces an earlier array and the other way round.
+    pub fn param(&self, name: &str) -> Option<Param<'_>> {
+        let mut found: Option<Param<'_>> = None;
+        for (key, value) in &self.0 {
+            let Some(rest) = key
+                .get(..name.len())
+                .filter(|head| head.eq_ignore_ascii_case(name))
+                .and_then(|_| key.get(name.len()..))
+            else {
+                continue;
+            };
+            if rest.is_empty() {
+                found = Some(Param::Plain(value));
+            } else if let Some(parts) = bracket_parts(rest) {
+                match &mut found {
+                    Some(Param::Array(pairs)) => pairs.push((parts, value)),
+                    _ => found = Some(Param::Array(vec![(parts, value)])),
+                }
+            }
+        }
+        found
+    }
+
     /// PHP truthiness of a flag such as `?pretty`: any value but `""` and `0`.
     pub fn flag(&self, key: &str) -> bool {
         self.get(key).is_some_and(|v| !v.is_empty() && v != "0")
     }
+}
+
+/// `[a][]` → `["a", ""]`; `None` when the text is not only bracket pairs.
+fn bracket_parts(mut text: &str) -> Option<Vec<&str>> {
+    let mut parts = Vec::new();
+    while !text.is_empty() {
+        let inner = text.strip_prefix('[')?;
+        let end = inner.find(']')?;
+        parts.push(inner.get(..end)?);
+        text = inner.get(end + 1..)?;
+    }
+    Some(parts)
 }
 
 /// The method Kirby's router sees: `X-HTTP-Method-Override` wins when it
@@ -177,6 +223,31 @@ mod tests {
         assert_eq!(effective_method("POST", Some("patch")), "PATCH");
         assert_eq!(effective_method("POST", Some("FETCH")), "POST");
         assert_eq!(effective_method("BREW", None), "GET");
+    }
+
+    #[test]
+    fn array_parameters_are_read_like_php() {
+        let q = Query(parse_query(
+            "select%5B%5D=id&SELECT[parent][]=slug&select[files]=compact",
+        ));
+        assert_eq!(
+            q.param("select"),
+            Some(Param::Array(vec![
+                (vec![""], "id"),
+                (vec!["parent", ""], "slug"),
+                (vec!["files"], "compact"),
+            ]))
+        );
+        let q = Query(parse_query("select[]=id&select=title"));
+        assert_eq!(q.param("select"), Some(Param::Plain("title")));
+        let q = Query(parse_query(
+            "select=title&select[]=id&selection=x&select[x=y",
+        ));
+        assert_eq!(
+            q.param("select"),
+            Some(Param::Array(vec![(vec![""], "id")]))
+        );
+        assert_eq!(q.param("view"), None);
     }
 
     #[test]

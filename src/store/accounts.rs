@@ -12,10 +12,12 @@ use std::path::Path;
 
 use rand::Rng;
 use rand::distributions::Alphanumeric;
+use serde_json::{Map, Value};
 
 use super::content::{content_path, write_fields};
 use super::fsio::write_atomic;
 use super::model::User;
+use super::scan::account_files;
 use crate::auth::password::Htpasswd;
 use crate::format::php::{PhpArray, PhpKey, PhpValue, parse_return_file, write_return_file};
 use crate::format::txt::Fields;
@@ -52,18 +54,10 @@ pub enum AccountError {
     Unwritable(String),
 }
 
-/// A plausible e-mail address: one `@`, a local part, a dotted domain, no spaces.
+/// Whether a (normalised) address may be stored: Kirby's rule, see
+/// [`crate::format::email::is_valid`].
 pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !local.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.len() <= 254
+    crate::format::email::is_valid(email)
 }
 
 pub fn validate(user: &NewUser, existing: &[User], language_ok: bool) -> Result<(), AccountError> {
@@ -218,17 +212,34 @@ pub fn update_credentials(dir: &Path, changes: &[(&str, PhpValue)]) -> Result<()
 
 /// Replaces the password hash in `.htpasswd`, keeping any other secrets
 /// (a TOTP key) on line 2. The new file's mtime voids older sessions.
+///
+/// A secrets line Folio cannot read (not UTF-8, not a JSON object) is
+/// dropped with a warning rather than refused: the scan already ignores it
+/// (so it protects nothing), and refusing would leave the owner no way to
+/// repair the account through the API.
 pub fn write_password(dir: &Path, password: &str) -> Result<(), AccountError> {
     let path = dir.join(".htpasswd");
-    let mut secrets = match std::fs::read_to_string(&path) {
-        Ok(text) => Htpasswd::parse(&text)
-            .map_err(|_| AccountError::Unwritable(path.display().to_string()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Htpasswd::default(),
+    let secrets = match std::fs::read(&path) {
+        Ok(bytes) => readable_secrets(&path, &bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
         Err(e) => return Err(e.into()),
     };
-    secrets.hash = hash(password)?;
-    write_atomic(&path, secrets.to_file_string().as_bytes())?;
+    let file = Htpasswd {
+        hash: hash(password)?,
+        secrets,
+    };
+    write_atomic(&path, file.to_file_string().as_bytes())?;
     Ok(())
+}
+
+/// The secrets on line 2 of a `.htpasswd`; line 1 (the old hash) is about to
+/// be replaced, so it does not matter what it holds.
+fn readable_secrets(path: &Path, bytes: &[u8]) -> Map<String, Value> {
+    let (_, line) = account_files::split_first_line(bytes);
+    account_files::secrets_line(line).unwrap_or_else(|| {
+        tracing::warn!(path = %path.display(), "dropping an unreadable secrets line while writing a new password");
+        Map::new()
+    })
 }
 
 /// Rewrites the account's content file for `language` (`None` on a
@@ -329,15 +340,29 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_secrets_line_is_not_overwritten() {
+    fn an_unreadable_secrets_file_gets_the_new_hash() {
+        for broken in [&b"$2y$10$old\n{broken"[..], b"\xff\xfe\n\xff", b"\xff"] {
+            let dir = account(INDEX);
+            let htpasswd = dir.path().join(".htpasswd");
+            std::fs::write(&htpasswd, broken).unwrap();
+            write_password(dir.path(), "brand-new-pass").unwrap();
+            let written = Htpasswd::parse(&std::fs::read_to_string(&htpasswd).unwrap()).unwrap();
+            assert!(crate::auth::password::verify(
+                "brand-new-pass",
+                &written.hash
+            ));
+            assert!(written.secrets.is_empty());
+        }
+    }
+
+    #[test]
+    fn good_secrets_survive_a_broken_hash_line() {
         let dir = account(INDEX);
         let htpasswd = dir.path().join(".htpasswd");
-        std::fs::write(&htpasswd, "$2y$10$old\n{broken").unwrap();
-        assert!(write_password(dir.path(), "brand-new-pass").is_err());
-        assert_eq!(
-            std::fs::read_to_string(&htpasswd).unwrap(),
-            "$2y$10$old\n{broken"
-        );
+        std::fs::write(&htpasswd, b"\xff\n{\"totp\":\"ABC\"}").unwrap();
+        write_password(dir.path(), "brand-new-pass").unwrap();
+        let written = Htpasswd::parse(&std::fs::read_to_string(&htpasswd).unwrap()).unwrap();
+        assert_eq!(written.secrets["totp"], "ABC");
     }
 
     #[test]

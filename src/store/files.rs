@@ -10,6 +10,7 @@
 
 pub mod accept;
 pub mod rules;
+pub mod svg;
 
 use std::path::{Path, PathBuf};
 

@@ -19,6 +19,8 @@ use super::natural::natural_cmp;
 use crate::format::php::{self, PhpKey, PhpValue};
 use crate::format::txt::{self, Fields};
 
+pub mod account_files;
+
 /// Names that are never pages or files (storage.md §2).
 const IGNORED: &[&str] = &[
     ".DS_Store",
@@ -450,13 +452,18 @@ impl Scanner<'_> {
 
     fn user(&mut self, entry: &Entry) -> Result<Option<User>, Problem> {
         let index = entry.path.join("index.php");
-        let Ok(source) = std::fs::read_to_string(&index) else {
-            return Ok(None);
-        };
         let problem = |line, message: String| Problem {
             path: index.clone(),
             line,
             message,
+        };
+        let source = match std::fs::read(&index) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map_err(|_| problem(None, "the account file is not valid UTF-8".into()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(problem(None, "the account folder has no index.php".into()));
+            }
+            Err(_) => return Ok(None),
         };
         let value = php::parse_return_file(&source)
             .map_err(|e| problem(Some(e.line), e.message.clone()))?;
@@ -477,13 +484,23 @@ impl Scanner<'_> {
                 })
         };
         let email = crate::format::email::normalize(&text("email").unwrap_or_default());
+        if !crate::format::email::is_valid(&email) {
+            // Kept: Kirby lists such an account too; it just cannot log in.
+            self.site.problems.push(problem(
+                None,
+                format!("the account has no valid e-mail address (\"{email}\")"),
+            ));
+        }
         let entries = list_dir(&entry.path, &mut self.print);
         let htpasswd = entries.iter().find(|e| e.name == ".htpasswd");
-        let (password_hash, secrets) =
-            match htpasswd.and_then(|e| std::fs::read_to_string(&e.path).ok()) {
-                Some(text) => split_htpasswd(&text),
-                None => (text("password").unwrap_or_default(), Default::default()),
-            };
+        let read = htpasswd.and_then(|e| account_files::read_htpasswd(&e.path));
+        let (password_hash, secrets) = match read {
+            Some(read) => {
+                self.site.problems.extend(read.problems);
+                (read.hash, read.secrets)
+            }
+            None => (text("password").unwrap_or_default(), Default::default()),
+        };
         let (contents, files) = self.contents_and_files(&entries, None);
         let content = contents
             .into_iter()
@@ -505,17 +522,6 @@ impl Scanner<'_> {
             avatar,
         }))
     }
-}
-
-fn split_htpasswd(text: &str) -> (String, serde_json::Map<String, serde_json::Value>) {
-    let mut lines = text.splitn(2, '\n');
-    let hash = lines.next().unwrap_or_default().trim().to_owned();
-    let secrets = lines
-        .next()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok())
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    (hash, secrets)
 }
 
 fn file_from(entry: &Entry, meta: Translated) -> File {

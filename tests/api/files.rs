@@ -108,6 +108,26 @@ async fn sort_and_template_go_into_the_meta_file() {
 }
 
 #[tokio::test]
+async fn a_plain_drawing_svg_is_taken() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let drawing = b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
+        viewBox=\"0 0 2 2\"><style>rect{fill:url(#g)}</style><rect width=\"2\" height=\"2\"/></svg>";
+    let reply = upload(
+        &mut client,
+        "/api/pages/projects+lighthouse/files",
+        &[("file", "drawing.svg", drawing)],
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        read(&site, &format!("{LIGHTHOUSE}/drawing.svg")).as_bytes(),
+        drawing
+    );
+}
+
+#[tokio::test]
 async fn forbidden_uploads_answer_in_the_upload_envelope_and_write_nothing() {
     let site = TestSite::new();
     let mut client = admin(&site).await;
@@ -144,6 +164,26 @@ async fn forbidden_uploads_answer_in_the_upload_envelope_and_write_nothing() {
             "x.svg",
             b"<svg><script>alert(1)</script></svg>",
             "The \"script\" element (line 1) is not allowed",
+        ),
+        (
+            "ns.svg",
+            b"<svg><x:script xmlns:x=\"http://www.w3.org/2000/svg\">1</x:script></svg>",
+            "The \"x:script\" element (line 1) is not allowed",
+        ),
+        (
+            "link.svg",
+            b"<svg>\n<a href=\"&#106;avascript:alert(1)\"/></svg>",
+            "The URL is not allowed in attribute \"href\" (line 2)",
+        ),
+        (
+            "xxe.svg",
+            b"<!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><svg>&x;</svg>",
+            "The doctype must not define a subset",
+        ),
+        (
+            "packed.svgz",
+            b"\x1f\x8b\x08\x00",
+            "Compressed SVG files (.svgz) are not supported, please upload an uncompressed .svg file",
         ),
     ];
     for (name, bytes, message) in cases {

@@ -14,6 +14,7 @@ mod media;
 mod pages;
 mod read;
 mod roundtrip;
+mod select;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod store;

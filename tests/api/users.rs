@@ -110,6 +110,68 @@ async fn admin_creates_an_account_in_kirbys_format() {
 }
 
 #[tokio::test]
+async fn addresses_php_would_refuse_are_invalid_on_create_and_change() {
+    let site = TestSite::new();
+    let mut admin = logged_in(&site, ADMIN).await;
+    let before = account_ids(&site);
+    let long_local = format!("{}@example.com", "x".repeat(65));
+    let long_label = format!("x@{}.com", "d".repeat(64));
+    let invalid = [
+        "\"><script>@x.com",
+        "x@x..com",
+        "../../x@y.com",
+        "Ω@münchen.de",
+        "x@-x.com",
+        "x@x-.com",
+        &long_local,
+        &long_label,
+    ];
+    for email in invalid {
+        let create = json!({"email": email, "password": "new-user-pass"});
+        let reply = admin.json("POST", "/api/users", create).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{email}: {}",
+            reply.text
+        );
+        assert_eq!(key(&reply), "error.user.email.invalid", "{email}");
+        let change = json!({"email": email});
+        let path = format!("/api/users/{EDITOR_ID}/email");
+        let reply = admin.json("PATCH", &path, change).await;
+        assert_eq!(key(&reply), "error.user.email.invalid", "{email}");
+    }
+    assert_eq!(
+        account_ids(&site),
+        before,
+        "refused addresses write nothing"
+    );
+    let unicode = json!({"email": "ada@bücher.example", "password": "new-user-pass"});
+    let reply = admin.json("POST", "/api/users", unicode).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_new_password_repairs_an_unreadable_htpasswd() {
+    let site = TestSite::new();
+    let htpasswd = account(&site, EDITOR_ID).join(".htpasswd");
+    std::fs::write(&htpasswd, b"\xff\xfe not a hash\n\xff").unwrap();
+    let mut admin = logged_in(&site, ADMIN).await;
+    let path = format!("/api/users/{EDITOR_ID}/password");
+    let reply = admin
+        .json("PATCH", &path, json!({"password": "repaired-pass-1"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let hash = read(&site, EDITOR_ID, ".htpasswd");
+    assert!(hash.starts_with("$2y$10$") && hash.len() == 60, "{hash}");
+    let mut editor = site.client();
+    let login = editor
+        .login(("editor@example.com", "repaired-pass-1"))
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+}
+
+#[tokio::test]
 async fn an_unknown_role_is_stored_as_nobody() {
     let site = TestSite::new();
     let mut admin = logged_in(&site, ADMIN).await;
