@@ -50,6 +50,9 @@ pub struct Store {
     generation: AtomicU64,
     /// Content writes waiting for a leader ([`commit`]).
     queue: Mutex<Vec<commit::Job>>,
+    /// The folder's [`scan::quick`] hash when the last full refresh ran;
+    /// a refresh that finds the same hash has nothing to do.
+    last_look: AtomicU64,
 }
 
 impl Store {
@@ -58,6 +61,9 @@ impl Store {
         let roots = Roots::for_site(root);
         let cache = ParseCache::default();
         languages::recover(&roots);
+        // Taken before the scan, so the first check after start-up (once
+        // the watches are set up) finds nothing new unless something is.
+        let look = scan::quick::fingerprint(&roots);
         let site = scan::scan(&roots, languages, &cache);
         for problem in &site.problems {
             tracing::warn!(path = %problem.path.display(), line = ?problem.line, "skipping file: {}", problem.message);
@@ -71,6 +77,7 @@ impl Store {
             writer: Mutex::new(()),
             generation: AtomicU64::new(0),
             queue: Mutex::new(Vec::new()),
+            last_look: AtomicU64::new(look),
         })
     }
 
@@ -96,7 +103,22 @@ impl Store {
     /// The scan runs without the writer lock, so a slow poll never holds up
     /// a write; a snapshot that a write overtook is dropped, since the write
     /// published a newer one and the next poll sees everything else.
+    ///
+    /// A quick hash of the folder comes first ([`scan::quick`]): when it is
+    /// the one the last refresh saw, nothing on disk changed and no snapshot
+    /// is built. The hash is taken before the scan, so a change made while
+    /// the scan runs shows up as a new hash next time.
     pub fn refresh(&self) {
+        let look = scan::quick::fingerprint(&self.roots);
+        if look != 0 && look == self.last_look.load(Ordering::Acquire) {
+            return;
+        }
+        self.full_refresh();
+        self.last_look.store(look, Ordering::Release);
+    }
+
+    /// [`Store::refresh`] without the quick look.
+    fn full_refresh(&self) {
         let before = self.generation.load(Ordering::Acquire);
         let site = scan::scan(&self.roots, self.languages, &self.cache);
         let _guard = self.writer.lock();

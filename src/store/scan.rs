@@ -20,6 +20,7 @@ use crate::format::php::{self, PhpKey, PhpValue};
 use crate::format::txt::{self, Fields};
 
 pub mod account_files;
+pub mod quick;
 
 /// Names that are never pages or files (storage.md §2).
 const IGNORED: &[&str] = &[
