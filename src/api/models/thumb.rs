@@ -87,8 +87,10 @@ fn field(call: &Call, owner: Owner, thumb: &Thumb, name: &str) -> Option<Value> 
         "type" => json!(media::type_for(&source.extension)),
         "exists" => json!(source.path.exists()),
         "modified" => json!(file::iso_time(source.modified)),
-        // FIXME: the size of the version is that of the source until Folio
-        // renders versions; the recorded cases ignore it.
+        // FIXME: this is the source's size: a version is rendered only when
+        // `/media/…` is asked for it, and rendering it here for its size
+        // would cost every answer that lists an avatar. The recorded cases
+        // ignore it.
         "size" => json!(source.size),
         "niceSize" => json!(file::nice_size(source.size)),
         "dimensions" => {
