@@ -61,7 +61,10 @@ pub struct Limits {
     /// Time a request may take from its head being read to its response head.
     pub request_timeout: Duration,
     /// Connections one client (an IPv4 address, an IPv6 /64) may hold at once;
-    /// a further connection from it is closed at once.
+    /// a further connection from it is closed at once. The default leaves
+    /// room for busy scripts that open fresh connections while others are
+    /// still closing (the soak run opens up to twice its 32 at once), while
+    /// one address can no longer take all 1024 slots.
     pub max_connections_per_client: usize,
     /// Peers exempt from the per-client cap: the proxies the config trusts
     /// (`folio.trustedProxies`), whose address every visitor behind them shares.
@@ -75,7 +78,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
             request_timeout: Duration::from_secs(60),
-            max_connections_per_client: 64,
+            max_connections_per_client: 256,
             trusted_peers: Arc::from(Vec::new()),
         }
     }
