@@ -6,6 +6,8 @@
 //! when memory keeps growing or descriptors leak. `bench/soak` is the usual
 //! way to run it; `--help` lists the options.
 
+#[path = "../tests/support/copy.rs"]
+mod copy;
 #[path = "../tests/support/http.rs"]
 mod http;
 
@@ -145,23 +147,9 @@ fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
 }
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
 fn prepare_site(root: &Path) -> Result<(), String> {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site");
-    copy_dir(&fixture, root).map_err(|e| format!("copying the fixture: {e}"))?;
+    copy::copy_dir(&fixture, root).map_err(|e| format!("copying the fixture: {e}"))?;
     // Bad logins are part of the mix: without a high trial limit, 127.0.0.1
     // would be locked out after ten and every later login would fail.
     let config = format!(

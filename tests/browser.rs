@@ -35,7 +35,7 @@ fn seed_fetch_example_logs_in_and_reads_the_page() {
 
     let scratch = Scratch::new();
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     write_config(&root);
 
     let mut server = Server::start(&root, &scratch.path().join("server.log"), &[]);

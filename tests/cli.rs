@@ -20,7 +20,7 @@ fn folio(args: &[&str], root: &std::path::Path) -> std::process::Output {
 fn check_passes_a_clean_site() {
     let scratch = Scratch::new();
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     let output = folio(&["check"], &root);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
@@ -31,7 +31,7 @@ fn check_passes_a_clean_site() {
 fn check_reports_every_broken_file_and_fails() {
     let scratch = Scratch::new();
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     std::fs::write(
         root.join("content/about/about.txt"),
         b"Title: ok\n\nText: \xff",
@@ -63,7 +63,7 @@ fn check_reports_every_broken_file_and_fails() {
 fn check_reports_broken_account_files() {
     let scratch = Scratch::new();
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     let accounts = root.join("site/accounts");
     std::fs::write(accounts.join("L3TKdhXx/.htpasswd"), "not a hash").unwrap();
     std::fs::write(accounts.join("fdJlnth1/.htpasswd"), b"\xff\xfe\x00").unwrap();
@@ -102,7 +102,7 @@ fn check_reports_broken_account_files() {
 fn serve_refuses_a_dynamic_value_under_an_option_folio_reads() {
     let scratch = Scratch::new();
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     write_config(&root, "    'api' => ['basicAuth' => env('BASIC')],");
     let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
         .args(["serve", "--listen", "127.0.0.1:0", "--root"])

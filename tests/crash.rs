@@ -206,7 +206,7 @@ fn check_site(root: &Path) {
 fn acknowledged_writes_survive_sigkill() {
     let scratch = Scratch::new();
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     write_config(&root, &format!("'api' => ['csrf' => '{CSRF}'],"));
     let log = scratch.path().join("folio.log");
 

@@ -82,7 +82,7 @@ fn body_json(answer: &str) -> serde_json::Value {
 
 fn site_with_basic_auth(scratch: &Scratch) -> std::path::PathBuf {
     let root = scratch.path().join("site");
-    copy_dir(&fixture_site(), &root);
+    copy_dir(&fixture_site(), &root).unwrap();
     write_config(&root, "    'api' => ['basicAuth' => true],");
     root
 }

@@ -31,8 +31,8 @@ pub use items::{
     FileFacts, ItemSettings, Owner, PageFacts, UserFacts, file_item, page_item, user_item,
 };
 pub use layout::Section;
-pub(crate) use model::ucfirst;
 pub use model::{Blueprint, TemplateChoice};
+pub(crate) use model::{translated_text, ucfirst};
 pub use options::{ModelOptions, NumScheme, OptionRule};
 pub use validate::{Checker, errors_value, text_values};
 pub use values::{ValueContext, default_values, form_values};

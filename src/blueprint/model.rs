@@ -186,8 +186,8 @@ pub(crate) fn build(
     let base = name.rsplit('/').next().unwrap_or(name);
     Some(Blueprint {
         name: name.to_string(),
-        title: translated(props.get("title")).unwrap_or_else(|| ucfirst(base)),
-        description: translated(props.get("description")),
+        title: translated_text(props.get("title")).unwrap_or_else(|| ucfirst(base)),
+        description: translated_text(props.get("description")),
         icon: props
             .get("icon")
             .and_then(Value::as_str)
@@ -204,7 +204,7 @@ pub(crate) fn build(
 }
 
 /// A plain string, or a map of language code → string (`en` wins, else the first).
-fn translated(value: Option<&Value>) -> Option<String> {
+pub(crate) fn translated_text(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),

@@ -12,6 +12,11 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "../support/copy.rs"]
+mod copy;
+
+use copy::copy_dir;
+
 pub const CSRF: &str = "test-csrf-token";
 
 pub const ADMIN: (&str, &str) = ("admin@example.com", "fixture-admin-1");
@@ -21,18 +26,6 @@ pub const CLIENT: (&str, &str) = ("client@example.com", "fixture-client-3");
 pub struct TestSite {
     pub dir: tempfile::TempDir,
     pub app: Arc<folio::app::App>,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 impl TestSite {
@@ -61,7 +54,8 @@ impl TestSite {
         copy_dir(
             &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"),
             dir.path(),
-        );
+        )
+        .unwrap();
         let config_dir = dir.path().join("site/config");
         std::fs::create_dir_all(&config_dir).unwrap();
         std::fs::write(

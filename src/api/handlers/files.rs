@@ -9,7 +9,6 @@ use super::super::select;
 use super::find_page;
 use super::search::{SearchRequest, Searchable};
 use super::users::find_user;
-use crate::store::model::fields_for;
 
 /// Owned copies of what the owner path names, so the call stays borrowable.
 enum OwnerKey {
@@ -58,22 +57,7 @@ pub fn search(call: &mut Call) -> ApiResult<Reply> {
     let key = owner(call, call.arg(0))?;
     let owner = as_owner(&key);
     let found = SearchRequest::from_call(call).run(file::listable(call, owner), |f| {
-        let fields = fields_for(
-            &f.meta,
-            call.language.as_ref(),
-            call.site.default_language(),
-        );
-        let mut values: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        let id = file::id(call, owner, f);
-        values.push(("id".into(), id.clone()));
-        Searchable {
-            id,
-            values,
-            is_page: false,
-        }
+        Searchable::from_content(call, &f.meta, file::id(call, owner, f), false)
     });
     collection(call, owner, found)
 }

@@ -13,7 +13,6 @@ use super::super::select;
 use super::find_page;
 use super::search::{SearchRequest, Searchable};
 use crate::store::PageRef;
-use crate::store::model::fields_for;
 
 pub fn read(call: &mut Call) -> ApiResult<Reply> {
     let found = find_page(call, call.arg(0))?;
@@ -78,21 +77,7 @@ pub fn children(call: &mut Call) -> ApiResult<Reply> {
 /// What a page search looks at: every content field and the id.
 pub fn searchable(call: &Call, page: PageRef) -> Searchable {
     let p = &call.site.pages[page];
-    let fields = fields_for(
-        &p.content,
-        call.language.as_ref(),
-        call.site.default_language(),
-    );
-    let mut values: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    values.push(("id".into(), p.id.clone()));
-    Searchable {
-        id: p.id.clone(),
-        values,
-        is_page: true,
-    }
+    Searchable::from_content(call, &p.content, p.id.clone(), true)
 }
 
 pub fn search_children(call: &mut Call) -> ApiResult<Reply> {

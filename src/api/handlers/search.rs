@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use super::super::call::Call;
+use crate::store::model::{Translated, fields_for};
 
 /// A POST search body: `search`, `offset`, `limit` (Kirby applies the
 /// offset and limit to the collection before searching it).
@@ -67,6 +68,32 @@ pub struct Searchable {
     pub values: Vec<(String, String)>,
     /// Pages weigh `id` and `title` 64 times.
     pub is_page: bool,
+}
+
+impl Searchable {
+    /// A model's content fields in the request language, plus its `id`.
+    pub fn from_content(
+        call: &Call,
+        content: &Translated,
+        id: String,
+        is_page: bool,
+    ) -> Searchable {
+        let fields = fields_for(
+            content,
+            call.language.as_ref(),
+            call.site.default_language(),
+        );
+        let mut values: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        values.push(("id".into(), id.clone()));
+        Searchable {
+            id,
+            values,
+            is_page,
+        }
+    }
 }
 
 const MIN_LENGTH: usize = 2;

@@ -16,7 +16,7 @@ use crate::api::access::USER_ACTIONS;
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Selection, Views};
-use crate::blueprint::Blueprint;
+use crate::blueprint::{Blueprint, translated_text};
 use crate::perm::actions;
 use crate::store::{File, PageRef, User};
 
@@ -180,10 +180,10 @@ fn status(call: &Call, page: PageRef, bp: &Blueprint) -> Value {
             Value::String(label) => Map::from_iter([("label".to_string(), json!(label))]),
             _ => Map::new(),
         };
-        let label = translated(options.get("label"))
+        let label = translated_text(options.get("label"))
             .filter(|l| !l.is_empty())
             .unwrap_or_else(|| status_text(call, &format!("page.status.{key}")));
-        let text = translated(options.get("text"));
+        let text = translated_text(options.get("text"));
         options.insert("label".into(), json!(label));
         options.insert("text".into(), json!(text));
         out.insert(key, Value::Object(options));
@@ -200,19 +200,6 @@ fn status(call: &Call, page: PageRef, bp: &Blueprint) -> Value {
         out.shift_remove("draft");
     }
     Value::Object(out)
-}
-
-fn translated(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Object(map) => map
-            .get("en")
-            .or_else(|| map.values().next())
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        _ => None,
-    }
 }
 
 /// A Panel string in the caller's language, with English built in for

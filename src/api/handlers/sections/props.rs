@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::blueprint::ucfirst;
+use crate::blueprint::{translated_text, ucfirst};
 
 pub struct Props<'a> {
     pub map: &'a Map<String, Value>,
@@ -49,16 +49,7 @@ impl Props<'_> {
     /// A translatable text: a string, or language → string (`en` first).
     // FIXME: Kirby picks the caller's Panel language from a translation map; Folio picks `en`.
     pub fn translated(&self, key: &str) -> Option<String> {
-        match self.map.get(key)? {
-            Value::String(text) => Some(text.clone()),
-            Value::Number(number) => Some(number.to_string()),
-            Value::Object(map) => map
-                .get("en")
-                .or_else(|| map.values().next())
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            _ => None,
-        }
+        translated_text(self.map.get(key))
     }
 
     /// `label`, else the older `headline`, else the section name.
