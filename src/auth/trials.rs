@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::auth::basic::normalize_email;
-use crate::store::fsio::write_atomic;
+use crate::store::fsio::{remove_if_there, write_atomic};
 
 mod turns;
 
@@ -184,10 +184,7 @@ impl LoginTrials {
 
     fn store(&self, log: &Log) -> Result<(), TrialsError> {
         let result = if log.is_empty() {
-            match std::fs::remove_file(&self.file) {
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                other => other,
-            }
+            remove_if_there(&self.file)
         } else {
             write_atomic(&self.file, log.to_json().as_bytes())
         };

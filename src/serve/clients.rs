@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::config::IpNet;
+use crate::config::{IpNet, any_contains};
 
 /// Open connections per client key.
 #[derive(Debug, Default)]
@@ -38,7 +38,7 @@ impl ClientSlots {
         exempt: &[IpNet],
     ) -> Option<ClientSlot> {
         let peer = peer.to_canonical();
-        if exempt.iter().any(|net| net.contains(peer)) {
+        if any_contains(exempt, peer) {
             return Some(ClientSlot {
                 slots: self.clone(),
                 key: None,

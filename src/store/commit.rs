@@ -184,11 +184,7 @@ fn plan(
     if site.is_unreadable(&path) {
         return Err(CommitError::Unreadable(path));
     }
-    let pairs: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let text = txt::write(&pairs);
+    let text = fields.to_text();
     // The next write of the batch must see what a rescan would read back
     // from this text, not the fields as given (parsing trims values).
     let read_back = txt::parse_bytes(text.as_bytes()).unwrap_or_else(|_| fields.clone());

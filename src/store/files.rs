@@ -14,11 +14,10 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
-use rand::Rng;
 use thiserror::Error;
 
 use super::content::write_fields;
-use super::fsio::write_atomic;
+use super::fsio::{remove_if_there, write_atomic};
 use crate::format::txt::Fields;
 
 #[derive(Debug, Error)]
@@ -37,14 +36,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
     }
 }
 
-/// A new 16-character alphanumeric UUID, the form Kirby stores in `Uuid`.
-pub fn new_uuid() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
-    (0..16)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect()
-}
+/// Files get their UUIDs the way pages do.
+pub use super::pages::new_uuid;
 
 /// Every meta file a file may have: `<file>.txt` on a single-language site
 /// (`codes` empty), else `<file>.<code>.txt` for each language.
@@ -110,15 +103,8 @@ pub fn rename(path: &Path, new_name: &str, codes: &[String]) -> Result<PathBuf, 
 /// Deletes a file's meta files, then the file itself.
 pub fn delete(path: &Path, codes: &[String]) -> Result<(), FileError> {
     for meta in meta_paths(path, codes) {
-        match std::fs::remove_file(&meta) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(FileError::Io {
-                    path: meta,
-                    source: e,
-                });
-            }
+        if let Err(source) = remove_if_there(&meta) {
+            return Err(FileError::Io { path: meta, source });
         }
     }
     std::fs::remove_file(path).map_err(io(path))?;

@@ -36,6 +36,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Removes a file; one that is not there already counts as removed.
+pub fn remove_if_there(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// [`write_atomic`] into a folder that may not exist yet (the first
 /// language file, a journal): the folder is created first.
 pub fn write_atomic_in_new_dir(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

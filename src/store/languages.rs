@@ -22,7 +22,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::content::content_path;
-use super::fsio::write_atomic_in_new_dir;
+use super::fsio::{remove_if_there, write_atomic_in_new_dir};
 use super::model::Site;
 use super::scan::Roots;
 use crate::format::php::{self, PhpArray, PhpKey, PhpValue};
@@ -195,13 +195,6 @@ impl Step {
                 ..
             } => remove_if_there(path),
         }
-    }
-}
-
-fn remove_if_there(path: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
     }
 }
 

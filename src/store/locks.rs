@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value as Yaml;
 
-use super::fsio::write_atomic;
+use super::fsio::{remove_if_there, write_atomic};
 
 /// The lock data of one model.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -128,10 +128,7 @@ fn scalar(value: &Yaml) -> Option<String> {
 /// Writes the file, or deletes it when no entry is left.
 pub fn write(path: &Path, file: &LockFile) -> std::io::Result<()> {
     if file.entries.is_empty() {
-        return match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        };
+        return remove_if_there(path);
     }
     write_atomic(path, encode(file).as_bytes())
 }

@@ -138,9 +138,9 @@ impl Store {
     }
 
     /// Publishes a snapshot; the caller holds the writer lock.
-    fn publish(&self, site: Site) {
+    fn publish(&self, site: impl Into<Arc<Site>>) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        *self.current.write() = Arc::new(site);
+        *self.current.write() = site.into();
     }
 
     /// Runs `change` with writes serialised, then rescans so the index shows it.
@@ -188,9 +188,9 @@ impl Store {
         let _guard = self.writer.lock();
         let site = self.current.read().clone();
         let (result, dir) = change(&site);
-        match dir.and_then(|dir| scan::rescan_page(&site, &dir, &self.cache)) {
-            Some(next) => self.publish(next),
-            None => self.rescan_locked(),
+        let refreshed = dir.is_some_and(|dir| self.refresh_dirs_locked(site, &[dir]));
+        if !refreshed {
+            self.rescan_locked();
         }
         result
     }
@@ -240,8 +240,7 @@ impl Store {
                 None => return false,
             }
         }
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        *self.current.write() = next;
+        self.publish(next);
         true
     }
 

@@ -137,11 +137,5 @@ fn with_media_headers(
 }
 
 fn not_found() -> Response<Body> {
-    let mut response = Response::new(Body::from("Not found\n"));
-    *response.status_mut() = StatusCode::NOT_FOUND;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+    super::pages::plain(StatusCode::NOT_FOUND, "Not found\n")
 }

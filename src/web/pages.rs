@@ -195,7 +195,7 @@ fn html_response(status: StatusCode, html: String) -> Response<Body> {
     response
 }
 
-fn plain(status: StatusCode, text: &str) -> Response<Body> {
+pub(super) fn plain(status: StatusCode, text: &str) -> Response<Body> {
     let mut response = Response::new(Body::from(text.to_owned()));
     *response.status_mut() = status;
     response.headers_mut().insert(

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use parking_lot::Mutex;
@@ -65,7 +66,7 @@ pub fn parse<'f>(filename: &str, sources: &'f [File]) -> Option<(&'f File, Optio
     sources
         .iter()
         .filter(|file| file.extension.eq_ignore_ascii_case(extension))
-        .filter(|file| RESIZABLE.contains(&file.extension.to_ascii_lowercase().as_str()))
+        .filter(|file| super::is_resizable(&file.extension))
         .filter_map(|file| {
             let attributes = stem.strip_prefix(file.name())?.strip_prefix('-')?;
             Some((file, parse_options(attributes)?))
@@ -132,27 +133,37 @@ fn is_position(word: &str) -> bool {
 /// Rendered versions, keyed by source path, modification time and options.
 #[derive(Debug, Default)]
 pub struct ThumbCache {
-    entries: Mutex<HashMap<(PathBuf, i64, Options), Vec<u8>>>,
+    held: Mutex<Held>,
+}
+
+/// The cached versions and their total size.
+#[derive(Debug, Default)]
+struct Held {
+    entries: HashMap<(PathBuf, i64, Options), Bytes>,
+    bytes: usize,
 }
 
 impl ThumbCache {
     /// The version's bytes, rendered now or taken from the cache; `None`
     /// when the source cannot be decoded or is too large.
-    pub fn get(&self, source: &File, options: Options) -> Option<Vec<u8>> {
+    pub fn get(&self, source: &File, options: Options) -> Option<Bytes> {
         let key = (source.path.clone(), source.modified, options);
-        if let Some(bytes) = self.entries.lock().get(&key) {
+        if let Some(bytes) = self.held.lock().entries.get(&key) {
             return Some(bytes.clone());
         }
-        let bytes = {
-            let _lane = RENDERING.lock();
-            render(&source.path, &source.extension, options)?
-        };
-        let mut entries = self.entries.lock();
-        let held: usize = entries.values().map(Vec::len).sum();
-        if held + bytes.len() > CACHE_BYTES {
-            entries.clear();
+        let _lane = RENDERING.lock();
+        // Requests for one version wait in the lane together; the first
+        // renders it, the others find it here.
+        if let Some(bytes) = self.held.lock().entries.get(&key) {
+            return Some(bytes.clone());
         }
-        entries.insert(key, bytes.clone());
+        let bytes = Bytes::from(render(&source.path, &source.extension, options)?);
+        let mut held = self.held.lock();
+        if held.bytes + bytes.len() > CACHE_BYTES {
+            *held = Held::default();
+        }
+        held.bytes += bytes.len();
+        held.entries.insert(key, bytes.clone());
         Some(bytes)
     }
 }

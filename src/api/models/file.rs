@@ -289,12 +289,15 @@ fn thumbs(call: &Call, owner: Owner, file: &File) -> Value {
         return Value::Null;
     }
     let original = url(call, owner, file);
-    let stem = original
-        .strip_suffix(file.filename.as_str())
-        .unwrap_or(&original);
     let presets = THUMB_PRESETS.iter().map(|(name, width)| {
-        let version = format!("{stem}{}-{width}x.{}", file.name(), file.extension);
-        ((*name).to_owned(), Value::String(version))
+        let version = super::thumb::Thumb {
+            source: file,
+            width: *width,
+            height: None,
+            crop: false,
+        };
+        let version_url = super::thumb::with_name(&original, file, &version.filename());
+        ((*name).to_owned(), Value::String(version_url))
     });
     Value::Object(presets.collect())
 }

@@ -106,9 +106,10 @@ pub fn rules(root: &Path, language: &Language) -> Value {
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        let text = std::fs::read_to_string(dir.join(format!("{name}.json")))
-            .ok()
-            .filter(|_| safe)?;
+        if !safe {
+            return None;
+        }
+        let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).ok()?;
         serde_json::from_str::<Value>(&text)
             .ok()?
             .as_object()

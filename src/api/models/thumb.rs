@@ -103,7 +103,7 @@ fn field(call: &Call, owner: Owner, thumb: &Thumb, name: &str) -> Option<Value> 
 }
 
 /// `text` (an id or URL of the source) with the version's file name.
-fn with_name(text: &str, source: &File, filename: &str) -> String {
+pub(super) fn with_name(text: &str, source: &File, filename: &str) -> String {
     match text.strip_suffix(source.filename.as_str()) {
         Some(stem) => format!("{stem}{filename}"),
         None => text.to_owned(),

@@ -18,7 +18,7 @@ use std::net::IpAddr;
 use serde_json::json;
 
 use super::SessionState;
-use super::login::rate_limited;
+use super::login::{note_failed_try, rate_limited, trial_limits};
 use crate::api::error::{ApiError, Class};
 use crate::app::App;
 use crate::auth::challenge::login_mail::CodeMail;
@@ -28,7 +28,7 @@ use crate::auth::challenge::{
 use crate::auth::normalize_email;
 use crate::auth::password;
 use crate::auth::session::SessionValue;
-use crate::auth::trials::{TrialLimits, pause_after_challenge, pause_after_failure, take_turn};
+use crate::auth::trials::{pause_after_challenge, pause_after_failure, take_turn};
 use crate::config::AuthDebug;
 use crate::store::{Site, User};
 
@@ -95,7 +95,7 @@ fn start(
     request: &ChallengeRequest,
     now: i64,
 ) -> Result<(Option<Kind>, Option<String>), ApiError> {
-    let limits = limits(app);
+    let limits = trial_limits(app);
     let account = site.user_by_email(email);
     let account_email = account.map(|user| user.email.as_str());
     {
@@ -109,7 +109,7 @@ fn start(
         if blocked {
             return Err(rate_limited());
         }
-        count_trial(app, request.visitor, account_email, now);
+        note_failed_try(app, request.visitor, account_email, limits, now);
     }
     let user = account.ok_or_else(|| ApiError::user_not_found(email))?;
     let kind = challenge::choose(&app.config.auth.challenges, user).ok_or_else(|| {
@@ -192,7 +192,7 @@ fn check_code(
     let account_email = account.map(|user| user.email.as_str());
     let blocked = app
         .login_trials
-        .is_blocked(visitor, account_email, limits(app), now)
+        .is_blocked(visitor, account_email, trial_limits(app), now)
         .map_err(|error| ApiError::internal(error.to_string()))?;
     if blocked {
         return Err(refuse(app, Refusal::RateLimited, false));
@@ -212,7 +212,7 @@ fn check_code(
             Ok(user)
         }
         _ => {
-            count_trial(app, visitor, account_email, now);
+            note_failed_try(app, visitor, account_email, trial_limits(app), now);
             let failures = pending.failures.saturating_add(1);
             let destroyed = failures >= challenge::MAX_FAILURES;
             session.update(app, now, false, |data| {
@@ -261,19 +261,4 @@ fn refuse(app: &App, refusal: Refusal, destroyed: bool) -> ApiError {
     ApiError::keyed(Class::Permission, "error.access.code")
         .status(403)
         .details(json!({"challengeDestroyed": destroyed}))
-}
-
-fn limits(app: &App) -> TrialLimits {
-    TrialLimits {
-        trials: app.config.auth.trials,
-        timeout: app.config.auth.timeout,
-    }
-}
-
-/// Counts a challenge start or a wrong code as a login trial. A count that
-/// cannot be written is logged: the caller's answer is the same either way.
-fn count_trial(app: &App, visitor: Option<IpAddr>, account: Option<&str>, now: i64) {
-    if let Err(error) = app.login_trials.track(visitor, account, limits(app), now) {
-        tracing::warn!("cannot count a login trial: {error}");
-    }
 }

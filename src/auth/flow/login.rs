@@ -98,12 +98,10 @@ fn verify_login<'s>(
     given: &str,
     cache: Option<&BasicCache>,
 ) -> Result<&'s User, ApiError> {
-    let limits = TrialLimits {
-        trials: app.config.auth.trials,
-        timeout: app.config.auth.timeout,
-    };
+    let limits = trial_limits(app);
     let now = crate::api::call::unix_now();
-    let account = site.user_by_email(email).map(|user| user.email.as_str());
+    let user = site.user_by_email(email);
+    let account = user.map(|user| user.email.as_str());
     let outcome = {
         // From the check to the count, no other attempt from this address or
         // for this account may run, or a burst could outrun the limit.
@@ -115,7 +113,7 @@ fn verify_login<'s>(
         if blocked {
             Err(rate_limited())
         } else {
-            let checked = check_credentials(site, email, given, cache);
+            let checked = check_credentials(user, email, given, cache);
             if checked.is_err() {
                 note_failed_try(app, visitor, account, limits, now);
             }
@@ -133,33 +131,27 @@ fn verify_login<'s>(
     }
 }
 
-/// The checks of auth.md §6 after the rate limit, with the real error of each.
+/// The checks of auth.md §6 after the rate limit, with the real error of
+/// each; `user` is the account `email` names, if any.
 fn check_credentials<'s>(
-    site: &'s Site,
+    user: Option<&'s User>,
     email: &str,
     given: &str,
     cache: Option<&BasicCache>,
 ) -> Result<&'s User, ApiError> {
-    let user = site
-        .user_by_email(email)
-        .ok_or_else(|| ApiError::user_not_found(email))?;
+    let user = user.ok_or_else(|| ApiError::user_not_found(email))?;
     if user.password_hash.is_empty() {
         return Err(ApiError::keyed(
             Class::NotFound,
             "error.user.password.undefined",
         ));
     }
-    if given.chars().count() < 8 {
-        return Err(ApiError::keyed(
-            Class::InvalidArgument,
-            "error.user.password.invalid",
-        ));
-    }
-    if given.chars().count() > 1000 {
-        return Err(ApiError::keyed(
-            Class::InvalidArgument,
-            "error.user.password.excessive",
-        ));
+    if let Err(rule) = password::validate_length(given) {
+        let key = match rule {
+            password::PasswordRule::Invalid => "error.user.password.invalid",
+            password::PasswordRule::Excessive => "error.user.password.excessive",
+        };
+        return Err(ApiError::keyed(Class::InvalidArgument, key));
     }
     if cache.is_some_and(|cache| cache.is_verified(email, given, user)) {
         return Ok(user);
@@ -181,10 +173,18 @@ pub(super) fn rate_limited() -> ApiError {
         .details(serde_json::json!({"reason": "rate-limited"}))
 }
 
-/// Counts one failed login, for the login route and Basic auth alike. A
-/// count that cannot be written is logged, not shown: the caller's answer
-/// is "Invalid login" either way.
-fn note_failed_try(
+/// `auth.trials` and `auth.timeout`.
+pub(super) fn trial_limits(app: &App) -> TrialLimits {
+    TrialLimits {
+        trials: app.config.auth.trials,
+        timeout: app.config.auth.timeout,
+    }
+}
+
+/// Counts one failed login, wrong code or challenge start against the
+/// trials, for every login path. A count that cannot be written is logged,
+/// not shown: the caller's answer is the same either way.
+pub(super) fn note_failed_try(
     app: &App,
     visitor: Option<IpAddr>,
     account: Option<&str>,
@@ -192,6 +192,6 @@ fn note_failed_try(
     now: i64,
 ) {
     if let Err(error) = app.login_trials.track(visitor, account, limits, now) {
-        tracing::warn!("cannot count a failed login: {error}");
+        tracing::warn!("cannot count a login trial: {error}");
     }
 }
