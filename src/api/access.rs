@@ -166,7 +166,7 @@ pub fn is_last_admin(call: &Call, target: &User) -> bool {
 pub fn user_can(call: &Call, target: &User, action: &str) -> bool {
     let actor_is_admin = call.actor.role.is_admin();
     let target_is_admin = target.role == "admin";
-    let last_admin = target_is_admin && admin_count(call) <= 1;
+    let last_admin = is_last_admin(call, target);
     let hard_rule = match action {
         "changeRole" => (!target_is_admin || actor_is_admin) && !last_admin,
         "create" => !target_is_admin || actor_is_admin,

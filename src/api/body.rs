@@ -13,8 +13,7 @@ use axum::http::{HeaderMap, Response};
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 
-use super::error::{ApiError, Class, ErrorContext};
-use super::json::encode;
+use super::error::{ApiError, Class};
 use crate::app::App;
 
 /// Longest pause allowed between two pieces of a request body.
@@ -77,14 +76,8 @@ pub fn refusal(app: &App, error: BodyError) -> Response<HttpBody> {
             ApiError::message(Class::InvalidArgument, "The request body could not be read")
         }
     };
-    let ctx = ErrorContext {
-        translations: &app.translations,
-        language: &app.config.panel.language,
-        debug: app.config.debug,
-        route: None,
-    };
-    let (status, body) = error.to_body(&ctx);
-    super::build_response(status, HeaderMap::new(), encode(&body, false))
+    let (status, body) = super::call::error_reply(app, &error, None, &app.config.panel.language);
+    super::build_response(status, HeaderMap::new(), body)
 }
 
 #[cfg(test)]

@@ -110,6 +110,13 @@ impl Call<'_> {
         crate::store::model::field_in(content, self.language.as_ref(), default, key)
     }
 
+    /// The default language's code, on a multi-language site: the content
+    /// file suffix a new page or file meta is created with.
+    pub fn default_code(&self) -> Option<String> {
+        self.language.as_ref()?;
+        self.site.default_language().map(|l| l.code.clone())
+    }
+
     /// A non-empty field of `content` in the default language (UUIDs live there).
     pub fn default_field(
         &self,
@@ -237,13 +244,10 @@ fn session_of(app: &App, incoming: &Incoming, is_https: bool, now: i64) -> Sessi
 fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResult<()> {
     let app = call.app;
     let authorization = incoming.header("authorization");
-    let basic = basic_user(
-        app,
-        &call.site,
-        authorization,
-        call.is_https,
-        call.client_ip(),
-    );
+    // Only Basic auth counts failures by address; working the address out
+    // (forwarding headers and all) is skipped for the rest.
+    let visitor = authorization.and_then(|_| call.client_ip());
+    let basic = basic_user(app, &call.site, authorization, call.is_https, visitor);
     let user = match basic {
         Err(error) if route.auth => return Err(error),
         Err(_) => None,
@@ -282,7 +286,7 @@ fn authenticate(call: &mut Call, route: &Route, incoming: &Incoming) -> ApiResul
     Ok(())
 }
 
-fn error_reply(
+pub(super) fn error_reply(
     app: &App,
     error: &ApiError,
     route: Option<&Route>,

@@ -119,7 +119,7 @@ fn create_one(
         }
         None => new_meta(call, sort, template),
     };
-    let meta = meta_path(&path, support::default_code(call).as_deref());
+    let meta = meta_path(&path, call.default_code().as_deref());
     call.app
         .store
         .write(|_| disk::create(&path, &part.data, &meta, &fields))
@@ -367,9 +367,11 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
     let code = support::request_code(call);
     let mut writes: Vec<(std::path::PathBuf, Fields)> = Vec::new();
     let mut position = offset;
+    let files = file::files_of(call, owner);
     for id in &ids {
-        let Some(found) = file::files_of(call, owner)
-            .into_iter()
+        let Some(found) = files
+            .iter()
+            .copied()
             .find(|f| file::id(call, owner, f) == *id)
         else {
             continue;

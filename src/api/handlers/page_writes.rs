@@ -33,7 +33,7 @@ use crate::store::Stale;
 use crate::store::pages::{self as folders, CopyOptions, FolderError, no_faults};
 use crate::store::{Page, PageRef, Site, Status};
 
-pub use input::{merge, object_body, read_fields, show_submitted, stored_text};
+pub use input::{merge, object_body, show_submitted, stored_text};
 pub use status::change_status;
 pub use template::change_template;
 
@@ -119,7 +119,7 @@ fn create(call: &mut Call, parent: Option<PageRef>) -> ApiResult<Reply> {
     let id = child_id(&call.site, parent, &slug);
     let fields = new_content(call, &template, &id, &content);
     let dir = children_dir(call, parent).join("_drafts").join(&slug);
-    let file_name = content_file_name(&template, default_code(call).as_deref());
+    let file_name = content_file_name(&template, call.default_code().as_deref());
     commit(call, |_| {
         folders::create_page(&dir, &file_name, &fields, &no_faults)
     })?;
@@ -226,7 +226,7 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
         return Err(denied("error.page.changeSlug.permission", &p.slug));
     }
     check_slug(p.parent, &slug)?;
-    if in_secondary_language(call) {
+    if written::is_secondary(call) {
         return change_translated_slug(call, page, &slug);
     }
     if slug == p.slug {
@@ -236,14 +236,6 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     let to = p.dir.with_file_name(folder_name(&p, &slug));
     commit(call, |_| folders::move_dir(&p.dir, &to))?;
     answer(call, &child_id(&call.site, p.parent, &slug))
-}
-
-/// Whether the request writes a language other than the default one.
-fn in_secondary_language(call: &Call) -> bool {
-    let default = call.site.default_language().map(|l| &l.code);
-    call.language
-        .as_ref()
-        .is_some_and(|l| Some(&l.code) != default)
 }
 
 /// A secondary language keeps its slug as the `Slug` field of its content
@@ -475,10 +467,4 @@ fn content_file_name(template: &str, code: Option<&str>) -> String {
         Some(code) => format!("{template}.{code}.txt"),
         None => format!("{template}.txt"),
     }
-}
-
-/// New models are always created in the default language.
-fn default_code(call: &Call) -> Option<String> {
-    call.language.as_ref()?;
-    call.site.default_language().map(|l| l.code.clone())
 }

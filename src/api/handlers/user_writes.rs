@@ -158,8 +158,7 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     };
     let input = validation::checked_input(call, &Form::user(call, &target), input)?;
     let code = call.language.as_ref().map(|l| l.code.clone());
-    let is_default =
-        code.is_none() || call.site.default_language().map(|l| &l.code) == code.as_ref();
+    let is_default = !super::written::is_secondary(call);
     let blueprint = call.app.blueprints.user(&call.app.role(&target.role).name);
     let id = target.id.clone();
     call.app

@@ -52,7 +52,7 @@ fn avatar_one(call: &mut Call, target: &crate::store::User, part: &Part) -> ApiR
         fields.set("uuid", uuid);
     }
     fields.set("template", "avatar".to_owned());
-    let meta = meta_path(&path, support::default_code(call).as_deref());
+    let meta = meta_path(&path, call.default_code().as_deref());
     let old = target
         .avatar
         .as_ref()

@@ -113,13 +113,6 @@ pub fn request_code(call: &Call) -> Option<String> {
     call.language.as_ref().map(|l| l.code.clone())
 }
 
-pub fn default_code(call: &Call) -> Option<String> {
-    call.language
-        .as_ref()
-        .and(call.site.default_language())
-        .map(|l| l.code.clone())
-}
-
 /// The meta file of `path` for `code`.
 pub fn meta_path(path: &std::path::Path, code: Option<&str>) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -204,7 +197,7 @@ pub fn prospective(call: &Call, filename: &str, path: PathBuf, template: Option<
     if let Some(t) = template {
         fields.set("template", t.to_owned());
     }
-    let code = default_code(call).unwrap_or_default();
+    let code = call.default_code().unwrap_or_default();
     File {
         filename: filename.to_owned(),
         path,

@@ -2,15 +2,13 @@
 //! shares, the stored text of a submitted value (storage.md §3.1), and the
 //! way a write answer shows the submitted values (api.md §5.1).
 
-use std::path::Path;
-
 use serde_json::{Map, Value};
 
 use crate::api::call::Call;
 use crate::api::error::{ApiError, ApiResult, Class};
 use crate::api::request::Body;
 use crate::blueprint::{Blueprint, FileFacts, Owner, PageFacts, UserFacts, ValueContext};
-use crate::format::txt::{self, Fields, normalise_key};
+use crate::format::txt::{Fields, normalise_key};
 
 /// The body of a content update: a JSON object or form fields; an empty
 /// body is an empty update. Anything else changes nothing and is refused.
@@ -71,16 +69,6 @@ pub fn merge(fields: &mut Fields, bp: &Blueprint, input: &Map<String, Value>) {
             Some(text) => fields.set(key, text),
             None => fields.remove(key),
         }
-    }
-}
-
-/// The fields of the content file at `path`, read from disk (the snapshot
-/// may lag behind a write that just happened); a missing file has none.
-pub fn read_fields(path: &Path) -> std::io::Result<Fields> {
-    match std::fs::read(path) {
-        Ok(bytes) => txt::parse_bytes(&bytes).map_err(std::io::Error::other),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Fields::default()),
-        Err(e) => Err(e),
     }
 }
 
@@ -189,6 +177,7 @@ impl ValueContext for NewModel {
 
 #[cfg(test)]
 mod tests {
+    use crate::format::txt;
     use serde_json::json;
 
     use super::*;
