@@ -14,7 +14,7 @@ mod avatar;
 mod support;
 
 pub use avatar::{delete_avatar, upload_avatar};
-pub use support::fresh_uuid;
+pub use support::{OwnerKey, find_file, fresh_uuid, owner};
 
 use serde_json::Value;
 
@@ -33,8 +33,7 @@ use crate::store::files::{self as disk, rules};
 use crate::store::media;
 use crate::store::model::fields_for;
 use support::{
-    OwnerKey, add_blueprint_fields, envelope, envelope_error, io_error, meta_path, owner,
-    owner_dir, render_file,
+    add_blueprint_fields, envelope, envelope_error, io_error, meta_path, owner_dir, render_file,
 };
 
 /// `POST P/files`: every file part is one upload; `sort` and `template`

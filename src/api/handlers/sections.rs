@@ -11,11 +11,11 @@ mod props;
 
 use serde_json::{Map, Value, json};
 
-use super::super::access::{file_accessible, file_can, page_can, site_can, user_can};
+use super::super::access::{file_can, page_can, site_can, user_can};
 use super::super::call::Call;
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::ApiResult;
 use super::super::models::blueprint::{Subject, blueprint_of};
-use super::super::models::file::{self, Owner};
+use super::super::models::file;
 use super::super::reply::Reply;
 use super::find_page;
 use super::users::find_user;
@@ -37,31 +37,9 @@ pub fn user(call: &mut Call) -> ApiResult<Reply> {
 }
 
 pub fn file(call: &mut Call) -> ApiResult<Reply> {
-    let parent = call.arg(0).trim_end_matches('/').to_owned();
-    let filename = percent_encoding::percent_decode_str(call.arg(1))
-        .decode_utf8_lossy()
-        .into_owned();
     let section = call.arg(2).to_owned();
-    let owner_id;
-    let owner = if parent == "site" || parent.is_empty() {
-        Owner::Site
-    } else if let Some(id) = parent.strip_prefix("pages/") {
-        Owner::Page(find_page(call, id)?)
-    } else {
-        let id = parent.strip_prefix("users/").unwrap_or(&parent);
-        owner_id = find_user(call, id)?.id;
-        Owner::User(&owner_id)
-    };
-    let templates = file::owner_templates(call, owner);
-    let found = file::files_of(call, owner)
-        .into_iter()
-        .find(|f| f.filename == filename);
-    match found {
-        Some(f) if file_accessible(call, templates, f) => {
-            answer(call, Subject::File(owner, f), &section)
-        }
-        _ => Err(ApiError::file_not_found(&filename)),
-    }
+    let (key, found) = super::file_writes::find_file(call)?;
+    answer(call, Subject::File(key.as_owner(), &found), &section)
 }
 
 /// The `min`/`max` errors of a pages or files section of the model's
