@@ -9,10 +9,19 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use super::tree::Json;
+
 /// Encodes `value` compactly, or indented when `pretty` is set.
 pub fn encode(value: &Value, pretty: bool) -> String {
     let mut out = String::with_capacity(256);
     write_value(&mut out, value, pretty.then_some(0));
+    out
+}
+
+/// [`encode`] for a rendered model tree.
+pub fn encode_tree(tree: &Json, pretty: bool) -> String {
+    let mut out = String::with_capacity(1024);
+    write_tree(&mut out, tree, pretty.then_some(0));
     out
 }
 
@@ -22,44 +31,71 @@ fn write_value(out: &mut String, value: &Value, indent: Option<usize>) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => write_number(out, n),
         Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, indent.map(|n| n + 1));
-                write_value(out, item, indent.map(|n| n + 1));
-            }
-            newline(out, indent);
-            out.push(']');
-        }
-        Value::Object(map) => {
-            if map.is_empty() {
-                out.push_str("{}");
-                return;
-            }
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, indent.map(|n| n + 1));
-                write_string(out, key);
-                out.push(':');
-                if indent.is_some() {
-                    out.push(' ');
-                }
-                write_value(out, item, indent.map(|n| n + 1));
-            }
-            newline(out, indent);
-            out.push('}');
-        }
+        Value::Array(items) => write_array(out, items, indent, write_value),
+        Value::Object(map) => write_object(out, map.iter(), indent, write_value),
     }
+}
+
+fn write_tree(out: &mut String, tree: &Json, indent: Option<usize>) {
+    match tree {
+        Json::Value(value) => write_value(out, value, indent),
+        Json::Array(items) => write_array(out, items, indent, write_tree),
+        Json::Object(fields) => write_object(
+            out,
+            fields.iter().map(|(key, item)| (key.as_ref(), item)),
+            indent,
+            write_tree,
+        ),
+    }
+}
+
+fn write_array<T>(
+    out: &mut String,
+    items: &[T],
+    indent: Option<usize>,
+    write_item: fn(&mut String, &T, Option<usize>),
+) {
+    if items.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline(out, indent.map(|n| n + 1));
+        write_item(out, item, indent.map(|n| n + 1));
+    }
+    newline(out, indent);
+    out.push(']');
+}
+
+fn write_object<'a, K: AsRef<str>, T: 'a>(
+    out: &mut String,
+    fields: impl ExactSizeIterator<Item = (K, &'a T)>,
+    indent: Option<usize>,
+    write_item: fn(&mut String, &T, Option<usize>),
+) {
+    if fields.len() == 0 {
+        out.push_str("{}");
+        return;
+    }
+    out.push('{');
+    for (i, (key, item)) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline(out, indent.map(|n| n + 1));
+        write_string(out, key.as_ref());
+        out.push(':');
+        if indent.is_some() {
+            out.push(' ');
+        }
+        write_item(out, item, indent.map(|n| n + 1));
+    }
+    newline(out, indent);
+    out.push('}');
 }
 
 fn newline(out: &mut String, indent: Option<usize>) {
@@ -85,23 +121,39 @@ fn write_number(out: &mut String, n: &serde_json::Number) {
     }
 }
 
-/// Writes `s` as a JSON string. Runs of characters that need no escape are
-/// copied in one go: answers are mostly plain ASCII, and pushing them one
-/// `char` at a time showed up in the read profile (issue 4).
+/// Writes `s` as a JSON string. Runs of bytes that need no escape are
+/// copied in one go, and `/` (frequent: every URL) is escaped without
+/// decoding a `char`: answers are mostly plain ASCII, and this function
+/// led the encoding profile (issue 4).
 fn write_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    let mut rest = s;
-    while let Some(at) = rest.bytes().position(needs_escape) {
-        // Every byte before `at` is plain ASCII, so `at` is a char boundary.
-        let (plain, tail) = (rest.get(..at).unwrap_or(""), rest.get(at..).unwrap_or(""));
-        out.push_str(plain);
-        let mut chars = tail.chars();
-        if let Some(ch) = chars.next() {
-            escape_char(out, ch);
+    let mut plain_from = 0;
+    let mut at = 0;
+    while let Some(&byte) = s.as_bytes().get(at) {
+        if !needs_escape(byte) {
+            at += 1;
+            continue;
         }
-        rest = chars.as_str();
+        // `at` is a char boundary: every byte before it in this run is ASCII.
+        out.push_str(s.get(plain_from..at).unwrap_or(""));
+        let step = match byte {
+            b'/' => {
+                out.push_str("\\/");
+                1
+            }
+            _ => match s.get(at..).and_then(|rest| rest.chars().next()) {
+                Some(ch) => {
+                    escape_char(out, ch);
+                    ch.len_utf8()
+                }
+                None => 1,
+            },
+        };
+        at += step;
+        plain_from = at;
     }
-    out.push_str(rest);
+    out.push_str(s.get(plain_from..).unwrap_or(""));
     out.push('"');
 }
 

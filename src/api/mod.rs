@@ -19,6 +19,7 @@ pub mod reply;
 pub mod request;
 pub mod routes;
 pub mod select;
+pub mod tree;
 pub mod validation;
 
 use std::sync::Arc;

@@ -1,17 +1,18 @@
 //! The success envelopes of api.md §2: model, collection, the simple
 //! `true`/`null` answers, and plain arrays returned as they are.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::call::Call;
 use super::error::{ApiError, ApiResult, Class};
-use super::json::encode;
+use super::json::{encode, encode_tree};
+use super::tree::Json;
 
 pub enum Reply {
     /// `{"code":200,"data":…,"status":"ok","type":"model"}`.
-    Model(Value),
+    Model(Json),
     /// `{"code":200,"data":[…],"pagination":…,"status":"ok","type":"collection"}`.
-    Collection(Vec<Value>, Pagination),
+    Collection(Vec<Json>, Pagination),
     /// A `true` result: `{"status":"ok","message":"ok","code":200}`.
     Ok,
     /// A `null` result: 404 `{"status":"error","message":"not found","code":404}`.
@@ -95,48 +96,42 @@ fn pagination_of(call: &Call, total: usize) -> ApiResult<Pagination> {
 /// (deep-copy) an interpolated `Value`, which cost as much as rendering the
 /// page itself (perf, issue 4).
 pub fn render(_call: &Call, reply: Reply) -> (u16, String) {
-    let (status, body) = match reply {
-        Reply::Model(data) => (
-            200,
-            envelope([
-                ("code", Value::from(200)),
-                ("data", empty_as_list(data)),
-                ("status", Value::from("ok")),
-                ("type", Value::from("model")),
-            ]),
-        ),
+    let body = match reply {
+        Reply::Model(data) => envelope([
+            ("code", Value::from(200).into()),
+            ("data", empty_as_list(data)),
+            ("status", Value::from("ok").into()),
+            ("type", Value::from("model").into()),
+        ]),
         Reply::Collection(items, pagination) => {
-            let data: Vec<Value> = items.into_iter().map(empty_as_list).collect();
-            (
-                200,
-                envelope([
-                    ("code", Value::from(200)),
-                    ("data", Value::Array(data)),
-                    ("pagination", pagination.to_json()),
-                    ("status", Value::from("ok")),
-                    ("type", Value::from("collection")),
-                ]),
-            )
+            let data = items.into_iter().map(empty_as_list).collect();
+            envelope([
+                ("code", Value::from(200).into()),
+                ("data", Json::Array(data)),
+                ("pagination", pagination.to_json().into()),
+                ("status", Value::from("ok").into()),
+                ("type", Value::from("collection").into()),
+            ])
         }
-        Reply::Ok => (200, json!({"status": "ok", "message": "ok", "code": 200})),
-        Reply::NotFound => (
-            404,
-            json!({"status": "error", "message": "not found", "code": 404}),
-        ),
-        Reply::Raw(value) => {
-            let status = raw_status(&value);
-            (status, value)
+        Reply::Ok => {
+            let body = json!({"status": "ok", "message": "ok", "code": 200});
+            return (200, encode(&body, false));
         }
+        Reply::NotFound => {
+            let body = json!({"status": "error", "message": "not found", "code": 404});
+            return (404, encode(&body, false));
+        }
+        Reply::Raw(value) => return (raw_status(&value), encode(&value, false)),
     };
-    (status, encode(&body, false))
+    (200, encode_tree(&body, false))
 }
 
 /// An object with these keys in this order, taking ownership of the values.
-fn envelope<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::Object(
+fn envelope<const N: usize>(fields: [(&'static str, Json); N]) -> Json {
+    Json::Object(
         fields
             .into_iter()
-            .map(|(key, value)| (key.to_owned(), value))
+            .map(|(key, value)| (key.into(), value))
             .collect(),
     )
 }
@@ -154,16 +149,10 @@ fn raw_status(value: &Value) -> u16 {
 }
 
 /// PHP turns an empty associative array into `[]`.
-fn empty_as_list(value: Value) -> Value {
-    match value {
-        Value::Object(map) if map.is_empty() => Value::Array(Vec::new()),
-        other => other,
+fn empty_as_list(data: Json) -> Json {
+    if data.is_empty_object() {
+        Json::Array(Vec::new())
+    } else {
+        data
     }
-}
-
-/// Builds an object whose keys are sorted, as Kirby sorts model data.
-pub fn sorted(fields: Vec<(String, Value)>) -> Value {
-    let mut fields = fields;
-    fields.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(fields.into_iter().collect::<Map<String, Value>>())
 }

@@ -23,6 +23,9 @@ pub struct Route {
     /// Registered only when the `languages` option is on (api.md §4.11).
     pub languages_only: bool,
     regex: Regex,
+    /// Text every matching path starts with: checked before the regex, so
+    /// a request does not run the captures of every route before its own.
+    literal_prefix: String,
     /// The compiled pattern as Kirby shows it in debug error bodies.
     pub shown: String,
 }
@@ -30,6 +33,21 @@ pub struct Route {
 impl Route {
     fn allows(&self, method: &str) -> bool {
         self.methods == "ALL" || self.methods.split('|').any(|m| m == method)
+    }
+}
+
+/// The plain start of a pattern, up to its first placeholder or regex
+/// syntax. A `/` right before a placeholder is left out, since optional
+/// placeholders (`/(:any?)`) make it optional too.
+fn literal_prefix(pattern: &str) -> String {
+    let end = pattern
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_')))
+        .unwrap_or(pattern.len());
+    let plain = pattern.get(..end).unwrap_or("");
+    if end < pattern.len() {
+        plain.trim_end_matches('/').to_owned()
+    } else {
+        plain.to_owned()
     }
 }
 
@@ -65,6 +83,7 @@ fn route(
         handler,
         languages_only: false,
         regex,
+        literal_prefix: literal_prefix(pattern),
         shown: compile(pattern, ANY_SHOWN),
     }
 }
@@ -240,6 +259,7 @@ fn file_routes() -> Vec<Route> {
                 auth: true,
                 handler,
                 languages_only: false,
+                literal_prefix: literal_prefix(&regex),
                 regex: compiled,
                 shown,
             }
@@ -261,7 +281,9 @@ pub fn find_registered(
     languages: bool,
 ) -> Option<(&'static Route, Vec<String>)> {
     let registered = TABLE.iter().filter(|r| languages || !r.languages_only);
-    registered.filter(|r| r.allows(method)).find_map(|route| {
+    let mut candidates =
+        registered.filter(|r| path.starts_with(&r.literal_prefix) && r.allows(method));
+    candidates.find_map(|route| {
         let captures = route.regex.captures(path)?;
         let args = captures
             .iter()
@@ -275,6 +297,18 @@ pub fn find_registered(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_prefixes_stop_before_placeholders_and_optional_slashes() {
+        assert_eq!(literal_prefix("pages/(:any)/children"), "pages");
+        assert_eq!(literal_prefix("site/fields/(:any)/(:all?)"), "site/fields");
+        assert_eq!(literal_prefix("users/(:any?)"), "users");
+        assert_eq!(literal_prefix("auth/login"), "auth/login");
+        assert_eq!(literal_prefix("(account|pages/[^/]+)/files"), "");
+        let (route, args) = find("site/fields/title", "GET").unwrap();
+        assert_eq!(route.pattern, "site/fields/(:any)/(:all?)");
+        assert_eq!(args, ["title", ""]);
+    }
 
     #[test]
     fn page_ids_match_one_segment() {

@@ -8,6 +8,7 @@
 use super::call::Call;
 use super::error::{ApiError, ApiResult, Class};
 use super::request::Param;
+use super::tree::Name;
 
 /// How a nested model (a page's parent, a user's role, ...) is rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +24,7 @@ pub enum Pick {
 }
 
 /// The fields to render, each with how its nested model is shown.
-pub type Selection = Vec<(String, Pick)>;
+pub type Selection = Vec<(Name, Pick)>;
 
 /// A model kind's named views. `default: None` means "all fields".
 pub struct Views {
@@ -38,7 +39,7 @@ impl Views {
             return Some(
                 self.all
                     .iter()
-                    .map(|f| (f.to_string(), Pick::Default))
+                    .map(|&f| (Name::Borrowed(f), Pick::Default))
                     .collect(),
             );
         }
@@ -56,7 +57,7 @@ impl Views {
         self.default.map(owned).unwrap_or_else(|| {
             self.all
                 .iter()
-                .map(|f| (f.to_string(), Pick::Default))
+                .map(|&f| (Name::Borrowed(f), Pick::Default))
                 .collect()
         })
     }
@@ -81,7 +82,10 @@ impl Views {
             Pick::Default => Ok(self.default_selection()),
             Pick::View(name) => self.view(name),
             Pick::Named(name) => self.view(name),
-            Pick::Fields(fields) => Ok(fields.iter().map(|f| (f.clone(), Pick::Default)).collect()),
+            Pick::Fields(fields) => Ok(fields
+                .iter()
+                .map(|f| (Name::Owned(f.clone()), Pick::Default))
+                .collect()),
         }
     }
 }
@@ -89,7 +93,7 @@ impl Views {
 fn owned(fields: &[(&'static str, Pick)]) -> Selection {
     fields
         .iter()
-        .map(|(f, p)| (f.to_string(), p.clone()))
+        .map(|&(f, ref p)| (Name::Borrowed(f), p.clone()))
         .collect()
 }
 
@@ -101,7 +105,7 @@ fn requested(call: &Call) -> ApiResult<Option<Selection>> {
             list.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|f| (f.to_owned(), Pick::Default))
+                .map(|f| (Name::Owned(f.to_owned()), Pick::Default))
                 .collect(),
         )),
         Some(Param::Array(entries)) => from_array(&entries).map(Some),
@@ -117,11 +121,15 @@ fn from_array(entries: &[(Vec<&str>, &str)]) -> ApiResult<Selection> {
     let mut selection: Selection = Vec::new();
     for (parts, value) in entries {
         let (field, pick) = match parts.as_slice() {
-            [index] if is_list_index(index) => ((*value).to_owned(), Pick::Default),
-            [key] => ((*key).to_owned(), Pick::Named((*value).to_owned())),
-            [key, index] if !is_list_index(key) && is_list_index(index) => {
-                ((*key).to_owned(), Pick::Fields(vec![(*value).to_owned()]))
-            }
+            [index] if is_list_index(index) => (Name::Owned((*value).to_owned()), Pick::Default),
+            [key] => (
+                Name::Owned((*key).to_owned()),
+                Pick::Named((*value).to_owned()),
+            ),
+            [key, index] if !is_list_index(key) && is_list_index(index) => (
+                Name::Owned((*key).to_owned()),
+                Pick::Fields(vec![(*value).to_owned()]),
+            ),
             _ => continue,
         };
         match selection.iter_mut().find(|(f, _)| *f == field) {

@@ -145,7 +145,7 @@ fn logged_in(call: &mut Call, me: crate::store::User) -> ApiResult<Reply> {
         role: call.app.role(&me.role),
         user: Some(me.clone()),
     };
-    let rendered = user::render(call, &me, &user::VIEWS.view("auth")?)?;
+    let rendered = user::render(call, &me, &user::VIEWS.view("auth")?)?.into_value();
     Ok(Reply::Raw(
         json!({"code": 200, "status": "ok", "user": rendered}),
     ))

@@ -235,7 +235,7 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let mut data = render_file(call, &key, &found.filename, false)?;
     let bp = call.app.blueprints.file(template.as_deref());
     written::show_written(call, &mut data, bp, Via::Form);
-    Ok(Reply::Model(data))
+    Ok(Reply::Model(data.into()))
 }
 
 /// The submitted fields as stored text, then every blueprint field the
@@ -305,12 +305,9 @@ pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
         ));
     }
     if name == found.name() {
-        return Ok(Reply::Model(render_file(
-            call,
-            &key,
-            &found.filename,
-            false,
-        )?));
+        return Ok(Reply::Model(
+            render_file(call, &key, &found.filename, false)?.into(),
+        ));
     }
     let new_filename = if found.extension.is_empty() {
         name
@@ -331,7 +328,9 @@ pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
         .write(|_| disk::rename(&found.path, &new_filename, &codes))
         .map_err(io_error)?;
     call.site = call.app.store.site();
-    Ok(Reply::Model(render_file(call, &key, &new_filename, true)?))
+    Ok(Reply::Model(
+        render_file(call, &key, &new_filename, true)?.into(),
+    ))
 }
 
 /// `PATCH P/files/sort`: `files` (file ids) get `Sort: index+n`, counting

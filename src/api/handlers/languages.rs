@@ -29,8 +29,7 @@ const CODE_MAX_CHARS: usize = 128;
 pub fn list(call: &mut Call) -> ApiResult<Reply> {
     let (items, pagination) = paginate(call, call.site.languages.clone())?;
     let selection = select::for_items(call, &VIEWS, &VIEWS.default_selection())?;
-    let rendered: ApiResult<Vec<Value>> =
-        items.iter().map(|l| render(call, l, &selection)).collect();
+    let rendered: ApiResult<Vec<_>> = items.iter().map(|l| render(call, l, &selection)).collect();
     Ok(Reply::Collection(rendered?, pagination))
 }
 

@@ -21,6 +21,7 @@ use super::super::error::{ApiError, ApiResult, Class};
 use super::super::models::page;
 use super::super::reply::Reply;
 use super::super::select;
+use super::super::tree::Json;
 use super::super::validation::{self, Form};
 use super::find_page;
 use super::languages::content::{ContentModel, write_content};
@@ -60,7 +61,7 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let mut data = rendered(call, &p.id)?;
     written::show_written(call, &mut data, bp, Via::Form);
     show_submitted(&mut data, bp, &input);
-    Ok(Reply::Model(data))
+    Ok(Reply::Model(data.into()))
 }
 
 /// `DELETE pages/(:any)`: removes the page folder; with children or drafts
@@ -291,7 +292,7 @@ pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
     let mut data = rendered(call, &p.id)?;
     let bp = call.app.blueprints.page(&p.template);
     written::show_written(call, &mut data, bp, Via::Field);
-    Ok(Reply::Model(data))
+    Ok(Reply::Model(data.into()))
 }
 
 /// The submitted title: a missing or `null` title is an empty one, a number
@@ -371,10 +372,15 @@ fn name_too_long(error: &std::io::Error) -> bool {
 
 /// The page with id `id` as the answer of a write, in the requested view.
 fn answer(call: &Call, id: &str) -> ApiResult<Reply> {
-    rendered(call, id).map(Reply::Model)
+    render_written(call, id).map(Reply::Model)
 }
 
+/// [`answer`]'s data as a value, for writes that add to it.
 fn rendered(call: &Call, id: &str) -> ApiResult<Value> {
+    render_written(call, id).map(Json::into_value)
+}
+
+fn render_written(call: &Call, id: &str) -> ApiResult<Json> {
     let found = call
         .site
         .page_ref(id)

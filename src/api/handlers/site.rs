@@ -109,8 +109,8 @@ pub fn change_title(call: &mut Call) -> ApiResult<Reply> {
     let changes = [("title".to_owned(), Some(title.trim().to_owned()))];
     write_content(call, &ContentModel::Site, &changes)?;
     let selection = select::for_model(call, &site::VIEWS)?;
-    let mut data = site::render(call, &selection)?;
+    let mut data = site::render(call, &selection)?.into_value();
     let bp = call.app.blueprints.site();
     show_written(call, &mut data, bp, Via::Field);
-    Ok(Reply::Model(data))
+    Ok(Reply::Model(data.into()))
 }

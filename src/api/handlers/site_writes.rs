@@ -27,8 +27,8 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
         &written::page_changes(bp, &input),
     )?;
     let selection = select::for_model(call, &site::VIEWS)?;
-    let mut data = site::render(call, &selection)?;
+    let mut data = site::render(call, &selection)?.into_value();
     written::show_written(call, &mut data, bp, Via::Form);
     show_submitted(&mut data, bp, &input);
-    Ok(Reply::Model(data))
+    Ok(Reply::Model(data.into()))
 }

@@ -75,7 +75,7 @@ pub fn install(call: &mut Call) -> ApiResult<Reply> {
         role: call.app.role(&created.role),
         user: Some(created.clone()),
     };
-    let rendered = user::render(call, &created, &user::VIEWS.view("auth")?)?;
+    let rendered = user::render(call, &created, &user::VIEWS.view("auth")?)?.into_value();
     Ok(Reply::Raw(
         json!({"status": "ok", "token": true, "user": rendered}),
     ))

@@ -11,11 +11,12 @@
 use serde_json::{Map, Value, json};
 
 use super::file::{self, Owner};
-use super::render_fields;
+use super::render_values;
 use crate::api::access::USER_ACTIONS;
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Selection, Views};
+use crate::api::tree::Json;
 use crate::blueprint::{Blueprint, translated_text};
 use crate::perm::actions;
 use crate::store::{File, PageRef, User};
@@ -60,10 +61,10 @@ pub fn blueprint_of<'c>(call: &'c Call, subject: Subject) -> &'c Blueprint {
     }
 }
 
-pub fn render(call: &Call, subject: Subject, selection: &Selection) -> ApiResult<Value> {
+pub fn render(call: &Call, subject: Subject, selection: &Selection) -> ApiResult<Json> {
     let bp = blueprint_of(call, subject);
     let is_page = matches!(subject, Subject::Page(_));
-    render_fields(call, selection, |call, name, _| {
+    render_values(call, selection, |call, name, _| {
         Ok(match name {
             "name" => Some(json!(bp.name)),
             "title" => Some(json!(bp.title)),

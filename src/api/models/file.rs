@@ -7,6 +7,7 @@ use crate::api::access::{file_listable, file_options};
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
+use crate::api::tree::Json;
 use crate::store::model::fields_for;
 use crate::store::{File, PageRef, media};
 
@@ -150,41 +151,41 @@ pub fn listable<'s>(call: &'s Call, owner: Owner) -> Vec<&'s File> {
         .collect()
 }
 
-pub fn render(call: &Call, owner: Owner, file: &File, selection: &Selection) -> ApiResult<Value> {
+pub fn render(call: &Call, owner: Owner, file: &File, selection: &Selection) -> ApiResult<Json> {
     render_fields(call, selection, |call, name, pick| {
         field(call, owner, file, name, pick)
     })
 }
 
-pub fn list_of_page(call: &Call, page: PageRef, pick: &Pick) -> ApiResult<Value> {
+pub fn list_of_page(call: &Call, page: PageRef, pick: &Pick) -> ApiResult<Json> {
     list(call, Owner::Page(page), pick)
 }
 
-pub fn list_of_site(call: &Call, pick: &Pick) -> ApiResult<Value> {
+pub fn list_of_site(call: &Call, pick: &Pick) -> ApiResult<Json> {
     list(call, Owner::Site, pick)
 }
 
-fn list(call: &Call, owner: Owner, pick: &Pick) -> ApiResult<Value> {
+fn list(call: &Call, owner: Owner, pick: &Pick) -> ApiResult<Json> {
     let selection = VIEWS.pick(pick)?;
-    let items: ApiResult<Vec<Value>> = listable(call, owner)
+    let items: ApiResult<Vec<Json>> = listable(call, owner)
         .into_iter()
         .map(|f| render(call, owner, f, &selection))
         .collect();
-    Ok(Value::Array(items?))
+    Ok(Json::Array(items?))
 }
 
 /// The file before or after `file`. Kirby's siblings are the owner's files
 /// as the folder lists them (by filename): only listings are sorted by the
 /// `sort` field (`files-lang-meta` shows this for a page whose `sort` order
 /// differs from the names).
-fn neighbour(call: &Call, owner: Owner, file: &File, step: isize, pick: &Pick) -> ApiResult<Value> {
+fn neighbour(call: &Call, owner: Owner, file: &File, step: isize, pick: &Pick) -> ApiResult<Json> {
     let mut files = listable(call, owner);
     files.sort_by(|a, b| a.filename.cmp(&b.filename));
     let Some(at) = files.iter().position(|f| f.filename == file.filename) else {
-        return Ok(Value::Null);
+        return Ok(Value::Null.into());
     };
     let Some(other) = at.checked_add_signed(step).and_then(|i| files.get(i)) else {
-        return Ok(Value::Null);
+        return Ok(Value::Null.into());
     };
     render(call, owner, other, &VIEWS.pick(pick)?)
 }
@@ -195,29 +196,30 @@ fn field(
     file: &File,
     name: &str,
     pick: &Pick,
-) -> ApiResult<Option<Value>> {
-    let value = match name {
-        "filename" => json!(file.filename),
-        "name" => json!(file.name()),
-        "extension" => json!(file.extension),
-        "id" => json!(id(call, owner, file)),
-        "link" => json!(link(call, owner, file)),
-        "mime" => json!(media::mime_for(&file.extension)),
-        "type" => json!(media::type_for(&file.extension)),
-        "size" => json!(file.size),
-        "niceSize" => json!(nice_size(file.size)),
-        "exists" => json!(file.path.exists()),
-        "modified" => json!(iso_time(file.modified)),
-        "url" => json!(url(call, owner, file)),
+) -> ApiResult<Option<Json>> {
+    let value: Json = match name {
+        "filename" => json!(file.filename).into(),
+        "name" => json!(file.name()).into(),
+        "extension" => json!(file.extension).into(),
+        "id" => json!(id(call, owner, file)).into(),
+        "link" => json!(link(call, owner, file)).into(),
+        "mime" => json!(media::mime_for(&file.extension)).into(),
+        "type" => json!(media::type_for(&file.extension)).into(),
+        "size" => json!(file.size).into(),
+        "niceSize" => json!(nice_size(file.size)).into(),
+        "exists" => json!(file.path.exists()).into(),
+        "modified" => json!(iso_time(file.modified)).into(),
+        "url" => json!(url(call, owner, file)).into(),
         "uuid" => uuid(call, file)
             .map(|u| json!(format!("file://{u}")))
-            .unwrap_or(Value::Null),
-        "template" => json!(crate::api::access::file_template(call, file)),
-        "dimensions" => dimensions(file),
-        "thumbs" => thumbs(call, owner, file),
-        "dragText" => json!(drag_text(file)),
-        "content" => content::file(call, owner, file),
-        "options" => file_options(call, owner_templates(call, owner), file),
+            .unwrap_or(Value::Null)
+            .into(),
+        "template" => json!(crate::api::access::file_template(call, file)).into(),
+        "dimensions" => dimensions(file).into(),
+        "thumbs" => thumbs(call, owner, file).into(),
+        "dragText" => json!(drag_text(file)).into(),
+        "content" => content::file(call, owner, file).into(),
+        "options" => file_options(call, owner_templates(call, owner), file).into(),
         "next" => neighbour(call, owner, file, 1, pick)?,
         "prev" => neighbour(call, owner, file, -1, pick)?,
         "parent" => parent(call, owner, pick)?,
@@ -226,13 +228,13 @@ fn field(
     Ok(Some(value))
 }
 
-fn parent(call: &Call, owner: Owner, pick: &Pick) -> ApiResult<Value> {
+fn parent(call: &Call, owner: Owner, pick: &Pick) -> ApiResult<Json> {
     match owner {
         Owner::Page(p) => page::render(call, p, &page::VIEWS.pick(pick)?),
         Owner::Site => site::render(call, &site::VIEWS.pick(pick)?),
         Owner::User(id) => match call.site.user(id) {
             Some(user) => super::user::render(call, user, &super::user::VIEWS.pick(pick)?),
-            None => Ok(Value::Null),
+            None => Ok(Value::Null.into()),
         },
     }
 }

@@ -11,10 +11,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use super::render_fields;
+use super::render_values;
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Selection, Views};
+use crate::api::tree::Json;
 use crate::store::Language;
 use crate::store::languages::{category_name, category_number};
 
@@ -32,8 +33,8 @@ pub static VIEWS: Views = Views {
     ],
 };
 
-pub fn render(call: &Call, language: &Language, selection: &Selection) -> ApiResult<Value> {
-    render_fields(call, selection, |call, name, _| {
+pub fn render(call: &Call, language: &Language, selection: &Selection) -> ApiResult<Json> {
+    render_values(call, selection, |call, name, _| {
         Ok(Some(match name {
             "code" => json!(language.code),
             "default" => json!(language.default),

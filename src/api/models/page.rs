@@ -7,6 +7,7 @@ use crate::api::access::{page_accessible, page_listable, page_options};
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
+use crate::api::tree::Json;
 use crate::store::{PageRef, Status};
 
 pub static VIEWS: Views = Views {
@@ -75,87 +76,93 @@ pub const COMPACT: &[(&str, Pick)] = &[
     ("uuid", Pick::Default),
 ];
 
-pub fn render(call: &Call, page: PageRef, selection: &Selection) -> ApiResult<Value> {
+pub fn render(call: &Call, page: PageRef, selection: &Selection) -> ApiResult<Json> {
     render_fields(call, selection, |call, name, pick| {
         field(call, page, name, pick)
     })
 }
 
 /// A nested page, or null when the caller may not see it.
-fn nested(call: &Call, page: Option<PageRef>, pick: &Pick) -> ApiResult<Value> {
+fn nested(call: &Call, page: Option<PageRef>, pick: &Pick) -> ApiResult<Json> {
     match page.filter(|&p| page_accessible(call, p)) {
         Some(p) => render(call, p, &VIEWS.pick(pick)?),
-        None => Ok(Value::Null),
+        None => Ok(Value::Null.into()),
     }
 }
 
-fn list(call: &Call, pages: impl IntoIterator<Item = PageRef>, pick: &Pick) -> ApiResult<Value> {
+/// The pages among `pages` the caller may list, rendered for `pick`.
+pub fn list(call: &Call, pages: &[PageRef], pick: &Pick) -> ApiResult<Json> {
     let selection = match pick {
         Pick::Default => VIEWS.view("compact")?,
         other => VIEWS.pick(other)?,
     };
-    let items: ApiResult<Vec<Value>> = pages
-        .into_iter()
-        .filter(|&p| page_listable(call, p))
-        .map(|p| render(call, p, &selection))
+    let items: ApiResult<Vec<Json>> = pages
+        .iter()
+        .filter(|&&p| page_listable(call, p))
+        .map(|&p| render(call, p, &selection))
         .collect();
-    Ok(Value::Array(items?))
+    Ok(Json::Array(items?))
 }
 
-fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
+fn field(call: &Call, page: PageRef, name: &str, pick: &Pick) -> ApiResult<Option<Json>> {
     let p = &call.site.pages[page];
     // Values are moved into `Value`s rather than passed through `json!`,
     // which would copy every string once more (listings render these
     // fields for every item).
-    let value = match name {
-        "id" => Value::String(p.id.clone()),
-        "slug" => Value::String(slug_of(call, page).to_owned()),
+    let value: Json = match name {
+        "id" => p.id.clone().into(),
+        "slug" => slug_of(call, page).to_owned().into(),
         "num" => match p.num {
-            Some(num) if p.status == Status::Listed => Value::from(num),
-            _ => Value::Null,
+            Some(num) if p.status == Status::Listed => Value::from(num).into(),
+            _ => Value::Null.into(),
         },
-        "status" => Value::from(p.status.as_str()),
-        "template" => Value::String(p.template.clone()),
-        "title" => Value::String(title(call, page)),
-        "url" | "previewUrl" => Value::String(url(call, page)),
+        "status" => Value::from(p.status.as_str()).into(),
+        "template" => p.template.clone().into(),
+        "title" => title(call, page).into(),
+        "url" | "previewUrl" => url(call, page).into(),
         "uuid" => uuid(call, page)
-            .map(|u| Value::String(format!("page://{u}")))
-            .unwrap_or(Value::Null),
-        "content" => content::page(call, page),
-        "options" => page_options(call, page),
+            .map(|u| Value::String(["page://", &u].concat()))
+            .unwrap_or(Value::Null)
+            .into(),
+        "content" => content::page(call, page).into(),
+        "options" => page_options(call, page).into(),
         "parent" => nested(call, p.parent, pick)?,
-        "parents" => list(call, call.site.parents(page).into_iter().rev(), pick)?,
-        "children" => list(call, p.children.clone(), pick)?,
-        "drafts" => list(call, p.drafts.clone(), pick)?,
+        "parents" => {
+            let mut parents = call.site.parents(page);
+            parents.reverse();
+            list(call, &parents, pick)?
+        }
+        "children" => list(call, &p.children, pick)?,
+        "drafts" => list(call, &p.drafts, pick)?,
         "siblings" => list(call, siblings(call, page), pick)?,
         "files" => file::list_of_page(call, page, pick)?,
-        "hasChildren" => json!(!p.children.is_empty()),
-        "hasDrafts" => json!(!p.drafts.is_empty()),
-        "hasFiles" => json!(!p.files.is_empty()),
-        "isSortable" => json!(crate::api::access::page_can(call, page, "sort")),
-        "errors" => crate::api::validation::page_errors_value(call, page),
-        "blueprints" => json!(content::child_blueprints(call, Some(page), None)),
+        "hasChildren" => (!p.children.is_empty()).into(),
+        "hasDrafts" => (!p.drafts.is_empty()).into(),
+        "hasFiles" => (!p.files.is_empty()).into(),
+        "isSortable" => crate::api::access::page_can(call, page, "sort").into(),
+        "errors" => crate::api::validation::page_errors_value(call, page).into(),
+        "blueprints" => json!(content::child_blueprints(call, Some(page), None)).into(),
         _ => return Ok(None),
     };
     Ok(Some(value))
 }
 
-fn siblings(call: &Call, page: PageRef) -> Vec<PageRef> {
+fn siblings<'c>(call: &'c Call, page: PageRef) -> &'c [PageRef] {
     let p = &call.site.pages[page];
     let family = match p.parent {
         Some(parent) => &call.site.pages[parent],
         None => {
             return if p.status == Status::Draft {
-                call.site.drafts.clone()
+                &call.site.drafts
             } else {
-                call.site.children.clone()
+                &call.site.children
             };
         }
     };
     if p.status == Status::Draft {
-        family.drafts.clone()
+        &family.drafts
     } else {
-        family.children.clone()
+        &family.children
     }
 }
 

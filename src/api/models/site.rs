@@ -1,12 +1,11 @@
 //! The site model (api.md §5.2).
 
-use serde_json::{Value, json};
-
 use super::{content, file, page, render_fields};
-use crate::api::access::{page_listable, site_options};
+use crate::api::access::site_options;
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
+use crate::api::tree::Json;
 
 pub static VIEWS: Views = Views {
     default: Some(&[
@@ -31,35 +30,22 @@ pub static VIEWS: Views = Views {
     ],
 };
 
-pub fn render(call: &Call, selection: &Selection) -> ApiResult<Value> {
+pub fn render(call: &Call, selection: &Selection) -> ApiResult<Json> {
     render_fields(call, selection, field)
 }
 
-fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
-    let value = match name {
-        "title" => json!(title(call)),
-        "url" | "previewUrl" => json!(base_url(call)),
-        "content" => content::site(call),
-        "options" => site_options(call),
-        "children" => pages(call, call.site.children.clone(), pick)?,
-        "drafts" => pages(call, call.site.drafts.clone(), pick)?,
+fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Json>> {
+    let value: Json = match name {
+        "title" => title(call).into(),
+        "url" | "previewUrl" => base_url(call).into(),
+        "content" => content::site(call).into(),
+        "options" => site_options(call).into(),
+        "children" => page::list(call, &call.site.children, pick)?,
+        "drafts" => page::list(call, &call.site.drafts, pick)?,
         "files" => file::list_of_site(call, pick)?,
         _ => return Ok(None),
     };
     Ok(Some(value))
-}
-
-fn pages(call: &Call, refs: Vec<usize>, pick: &Pick) -> ApiResult<Value> {
-    let selection = match pick {
-        Pick::Default => page::VIEWS.view("compact")?,
-        other => page::VIEWS.pick(other)?,
-    };
-    let items: ApiResult<Vec<Value>> = refs
-        .into_iter()
-        .filter(|&p| page_listable(call, p))
-        .map(|p| page::render(call, p, &selection))
-        .collect();
-    Ok(Value::Array(items?))
 }
 
 pub fn title(call: &Call) -> String {
@@ -69,12 +55,14 @@ pub fn title(call: &Call) -> String {
 /// The site URL in the current language: the origin, plus the language's
 /// URL prefix on a multi-language site.
 pub fn base_url(call: &Call) -> String {
-    let prefix = call
-        .language
-        .as_ref()
-        .map(super::language::url_path)
-        .filter(|u| !u.is_empty() && u != "/")
-        .map(|u| format!("/{}", u.trim_matches('/')))
-        .unwrap_or_default();
-    format!("{}{prefix}", call.origin)
+    // Page URLs are built on top of this one per listed item; the spare
+    // room saves them a reallocation.
+    let mut url = String::with_capacity(call.origin.len() + 64);
+    url.push_str(&call.origin);
+    let prefix = call.language.as_ref().map(super::language::url_path);
+    if let Some(prefix) = prefix.filter(|u| !u.is_empty() && u != "/") {
+        url.push('/');
+        url.push_str(prefix.trim_matches('/'));
+    }
+    url
 }

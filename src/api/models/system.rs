@@ -7,6 +7,7 @@ use super::{render_fields, site, translation, user};
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
+use crate::api::tree::Json;
 
 /// The Kirby API version Folio answers as.
 pub const KIRBY_VERSION: &str = "4.9.5";
@@ -84,18 +85,18 @@ pub static VIEWS: Views = Views {
     ],
 };
 
-pub fn render(call: &Call, selection: &Selection) -> ApiResult<Value> {
+pub fn render(call: &Call, selection: &Selection) -> ApiResult<Json> {
     render_fields(call, selection, field)
 }
 
-fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
+fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Json>> {
     let may_see_system = call.actor.role.permissions.get("access", "system");
-    let value = match name {
-        "authStatus" => auth_status(call),
-        "isInstallable" => json!(is_local(call) || call.app.config.panel.install),
-        "isInstalled" => json!(!call.site.users.is_empty()),
-        "isLocal" => json!(is_local(call)),
-        "isOk" => json!(requirements(call).values().all(|v| v == &Value::Bool(true))),
+    let value: Json = match name {
+        "authStatus" => auth_status(call).into(),
+        "isInstallable" => json!(is_local(call) || call.app.config.panel.install).into(),
+        "isInstalled" => json!(!call.site.users.is_empty()).into(),
+        "isLocal" => json!(is_local(call)).into(),
+        "isOk" => json!(requirements(call).values().all(|v| v == &Value::Bool(true))).into(),
         "loginMethods" => json!(
             call.app
                 .config
@@ -104,8 +105,9 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
                 .iter()
                 .map(|m| m.name.clone())
                 .collect::<Vec<_>>()
-        ),
-        "title" | "site" => json!(site::title(call)),
+        )
+        .into(),
+        "title" | "site" => json!(site::title(call)).into(),
         "translation" => {
             let code = call.ui_language();
             let translation = call
@@ -116,27 +118,28 @@ fn field(call: &Call, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
                 .unwrap_or_else(|| call.app.translations.english());
             translation::render(call, &translation, &translation::VIEWS.default_selection())?
         }
-        "requirements" => Value::Object(requirements(call)),
+        "requirements" => Value::Object(requirements(call)).into(),
         "user" => match &call.actor.user {
             Some(u) => user::render(call, u, &user::VIEWS.pick(pick)?)?,
-            None => Value::Null,
+            None => Value::Null.into(),
         },
-        "version" => json!(may_see_system.then_some(KIRBY_VERSION)),
+        "version" => json!(may_see_system.then_some(KIRBY_VERSION)).into(),
         "license" => {
-            json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }})
+            json!({"code": null, "status": "missing", "type": if may_see_system { json!("Unregistered") } else { Value::Null }}).into()
         }
-        "multilang" => json!(call.app.config.languages),
+        "multilang" => json!(call.app.config.languages).into(),
         "languages" => languages(call)?,
         "defaultLanguage" => json!(
             call.site
                 .default_language()
                 .map(|l| l.code.clone())
                 .unwrap_or_else(|| call.app.config.panel.language.clone())
-        ),
-        "kirbytext" => json!(true),
-        "slugs" => json!([]),
-        "locales" => locales(call),
-        "ascii" => crate::format::ascii::table_json(),
+        )
+        .into(),
+        "kirbytext" => json!(true).into(),
+        "slugs" => json!([]).into(),
+        "locales" => locales(call).into(),
+        "ascii" => crate::format::ascii::table_json().into(),
         _ => return Ok(None),
     };
     Ok(Some(value))
@@ -199,15 +202,15 @@ fn requirements(call: &Call) -> Map<String, Value> {
         .collect()
 }
 
-fn languages(call: &Call) -> ApiResult<Value> {
+fn languages(call: &Call) -> ApiResult<Json> {
     let selection = super::language::VIEWS.default_selection();
-    let list: ApiResult<Vec<Value>> = call
+    let list: ApiResult<Vec<Json>> = call
         .site
         .languages
         .iter()
         .map(|l| super::language::render(call, l, &selection))
         .collect();
-    Ok(Value::Array(list?))
+    Ok(Json::Array(list?))
 }
 
 fn locales(call: &Call) -> Value {

@@ -6,10 +6,11 @@
 use serde_json::{Value, json};
 
 use super::file::{self, Owner};
-use super::render_fields;
+use super::render_values;
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::Selection;
+use crate::api::tree::Json;
 use crate::store::{File, media};
 
 /// A resized (and possibly cropped) version of `source`.
@@ -60,8 +61,8 @@ impl<'f> Thumb<'f> {
     }
 }
 
-pub fn render(call: &Call, owner: Owner, thumb: &Thumb, selection: &Selection) -> ApiResult<Value> {
-    render_fields(call, selection, |call, name, _| {
+pub fn render(call: &Call, owner: Owner, thumb: &Thumb, selection: &Selection) -> ApiResult<Json> {
+    render_values(call, selection, |call, name, _| {
         Ok(field(call, owner, thumb, name))
     })
 }

@@ -2,10 +2,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::render_fields;
+use super::render_values;
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
+use crate::api::tree::Json;
 use crate::i18n::Translation;
 
 pub static VIEWS: Views = Views {
@@ -21,8 +22,8 @@ pub static VIEWS: Views = Views {
     all: &["author", "data", "direction", "id", "name"],
 };
 
-pub fn render(call: &Call, translation: &Translation, selection: &Selection) -> ApiResult<Value> {
-    render_fields(call, selection, |call, name, _| {
+pub fn render(call: &Call, translation: &Translation, selection: &Selection) -> ApiResult<Json> {
+    render_values(call, selection, |call, name, _| {
         Ok(Some(match name {
             "author" => json!(translation.author),
             "data" => data(call, translation),

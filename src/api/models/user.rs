@@ -7,6 +7,7 @@ use crate::api::access::{role_accessible, user_listable, user_options};
 use crate::api::call::Call;
 use crate::api::error::ApiResult;
 use crate::api::select::{Pick, Selection, Views};
+use crate::api::tree::Json;
 use crate::store::User;
 
 pub static VIEWS: Views = Views {
@@ -75,42 +76,42 @@ pub fn sorted_users<'c>(call: &'c Call) -> Vec<&'c User> {
     users
 }
 
-pub fn render(call: &Call, user: &User, selection: &Selection) -> ApiResult<Value> {
+pub fn render(call: &Call, user: &User, selection: &Selection) -> ApiResult<Json> {
     render_fields(call, selection, |call, name, pick| {
         field(call, user, name, pick)
     })
 }
 
-fn neighbour(call: &Call, user: &User, step: isize, pick: &Pick) -> ApiResult<Value> {
+fn neighbour(call: &Call, user: &User, step: isize, pick: &Pick) -> ApiResult<Json> {
     let users: Vec<&User> = sorted_users(call)
         .into_iter()
         .filter(|u| user_listable(call, u))
         .collect();
     let Some(at) = users.iter().position(|u| u.id == user.id) else {
-        return Ok(Value::Null);
+        return Ok(Value::Null.into());
     };
     let Some(other) = at.checked_add_signed(step).and_then(|i| users.get(i)) else {
-        return Ok(Value::Null);
+        return Ok(Value::Null.into());
     };
     render(call, other, &VIEWS.pick(pick)?)
 }
 
-fn field(call: &Call, user: &User, name: &str, pick: &Pick) -> ApiResult<Option<Value>> {
+fn field(call: &Call, user: &User, name: &str, pick: &Pick) -> ApiResult<Option<Json>> {
     let role = call.app.role(&user.role);
-    let value = match name {
-        "id" => json!(user.id),
-        "email" => json!(user.email),
-        "language" => json!(user.language),
-        "name" => json!(user.name),
-        "username" => json!(user.username()),
-        "uuid" => json!(format!("user://{}", user.id)),
-        "content" => super::content::user(call, user),
-        "options" => user_options(call, user),
-        "permissions" => role.permissions.to_json(),
+    let value: Json = match name {
+        "id" => json!(user.id).into(),
+        "email" => json!(user.email).into(),
+        "language" => json!(user.language).into(),
+        "name" => json!(user.name).into(),
+        "username" => json!(user.username()).into(),
+        "uuid" => json!(format!("user://{}", user.id)).into(),
+        "content" => super::content::user(call, user).into(),
+        "options" => user_options(call, user).into(),
+        "permissions" => role.permissions.to_json().into(),
         "role" if role_accessible(call, &role.name) => {
             role::render(call, &role, &role::VIEWS.pick(pick)?)?
         }
-        "role" => Value::Null,
+        "role" => Value::Null.into(),
         // Kirby shows the avatar as its 512 px square crop version.
         "avatar" => match &user.avatar {
             Some(avatar) => super::thumb::render(
@@ -119,17 +120,17 @@ fn field(call: &Call, user: &User, name: &str, pick: &Pick) -> ApiResult<Option<
                 &super::thumb::Thumb::avatar(avatar),
                 &file::VIEWS.pick(pick)?,
             )?,
-            None => Value::Null,
+            None => Value::Null.into(),
         },
         "next" => neighbour(call, user, 1, pick)?,
         "prev" => neighbour(call, user, -1, pick)?,
         "files" => {
             let selection = file::VIEWS.pick(pick)?;
-            let items: ApiResult<Vec<Value>> = file::listable(call, file::Owner::User(&user.id))
+            let items: ApiResult<Vec<Json>> = file::listable(call, file::Owner::User(&user.id))
                 .into_iter()
                 .map(|f| file::render(call, file::Owner::User(&user.id), f, &selection))
                 .collect();
-            Value::Array(items?)
+            Json::Array(items?)
         }
         _ => return Ok(None),
     };

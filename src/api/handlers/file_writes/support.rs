@@ -291,14 +291,14 @@ pub fn render_file(
     let Some(found) = found else {
         return Err(ApiError::file_not_found(filename));
     };
-    let mut data = file::render(call, owner, found, &VIEWS.default_selection())?;
+    let mut data = file::render(call, owner, found, &VIEWS.default_selection())?.into_value();
     if appended && let Value::Object(map) = &mut data {
         let others: Vec<&File> = file::listable(call, owner)
             .into_iter()
             .filter(|f| f.filename != filename)
             .collect();
         let prev = match others.last() {
-            Some(last) => file::render(call, owner, last, &VIEWS.view("compact")?)?,
+            Some(last) => file::render(call, owner, last, &VIEWS.view("compact")?)?.into_value(),
             None => Value::Null,
         };
         map.insert("prev".into(), prev);
