@@ -21,7 +21,7 @@ pub struct App {
     pub config: Config,
     pub store: Arc<Store>,
     pub blueprints: Blueprints,
-    pub roles: Result<Vec<Role>, crate::perm::InvalidPermissions>,
+    pub roles: Result<Vec<Arc<Role>>, crate::perm::InvalidPermissions>,
     pub translations: Translations,
     pub sessions: FileSessionStore,
     pub csrf_secret: CsrfSecret,
@@ -80,19 +80,20 @@ impl App {
         }))
     }
 
-    /// The role named `name`, or `nobody` when it does not exist.
-    pub fn role(&self, name: &str) -> Role {
+    /// The role named `name`, or `nobody` when it does not exist. Shared,
+    /// not copied: every authenticated request looks its role up.
+    pub fn role(&self, name: &str) -> Arc<Role> {
         self.roles
             .as_ref()
             .ok()
             .and_then(|roles| roles.iter().find(|r| r.name == name).cloned())
-            .unwrap_or_else(Role::nobody)
+            .unwrap_or_else(Role::shared_nobody)
     }
 }
 
 /// Every role: the user blueprints except `default`, plus the built-in admin
 /// when the site has no `admin.yml`. Sorted by name, as Kirby lists them.
-fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::InvalidPermissions> {
+fn load_roles(blueprints: &Blueprints) -> Result<Vec<Arc<Role>>, crate::perm::InvalidPermissions> {
     let mut roles = Vec::new();
     for blueprint in blueprints.roles() {
         let name = blueprint.role_name().to_owned();
@@ -114,7 +115,7 @@ fn load_roles(blueprints: &Blueprints) -> Result<Vec<Role>, crate::perm::Invalid
         });
     }
     roles.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(roles)
+    Ok(roles.into_iter().map(Arc::new).collect())
 }
 
 fn ucfirst(s: &str) -> String {

@@ -5,6 +5,8 @@
 //! with the model blueprint's `options` and the hard rules Kirby applies
 //! before either (home and error pages, the last admin, ...).
 
+use std::sync::{Arc, LazyLock};
+
 use serde_json::{Map, Value, json};
 
 /// Every permission category with its actions, in Kirby's order.
@@ -208,6 +210,12 @@ impl Role {
             description: Some("This is a fallback role without any permissions".into()),
             permissions: Permissions::all(false),
         }
+    }
+
+    /// [`Role::nobody`], built once and shared by every anonymous request.
+    pub fn shared_nobody() -> Arc<Role> {
+        static NOBODY: LazyLock<Arc<Role>> = LazyLock::new(|| Arc::new(Role::nobody()));
+        NOBODY.clone()
     }
 
     pub fn is_admin(&self) -> bool {

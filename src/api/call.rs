@@ -66,14 +66,14 @@ pub struct Done {
 #[derive(Clone)]
 pub struct Actor {
     pub user: Option<User>,
-    pub role: Role,
+    pub role: Arc<Role>,
 }
 
 impl Actor {
     pub fn anonymous() -> Actor {
         Actor {
             user: None,
-            role: Role::nobody(),
+            role: Role::shared_nobody(),
         }
     }
 

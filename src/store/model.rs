@@ -281,14 +281,90 @@ pub fn fields_for(
 }
 
 /// A non-empty field of a model's content in `language` (see [`fields_for`]).
+///
+/// Looks the key up where [`fields_for`] would take it from, without
+/// building the merged fields: listings ask for a title and a UUID per
+/// item, and the merge copied a secondary language's whole content each time.
 pub fn field_in(
     content: &Translated,
     language: Option<&Language>,
     default: Option<&Language>,
     key: &str,
 ) -> Option<String> {
-    fields_for(content, language, default)
-        .get(key)
-        .filter(|value| !value.is_empty())
-        .map(str::to_owned)
+    let base = match language {
+        None => content.get(""),
+        Some(_) => default
+            .and_then(|d| content.get(&d.code))
+            .or_else(|| content.get("")),
+    };
+    let own = language.and_then(|lang| content.get(&lang.code));
+    // A translation's own entry wins, even when it is empty, as in the merge.
+    let value = match own {
+        Some(own) => own.get(key).or_else(|| base.and_then(|b| b.get(key))),
+        None => base.and_then(|b| b.get(key)),
+    };
+    value.filter(|value| !value.is_empty()).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn language(code: &str, default: bool) -> Language {
+        Language {
+            code: code.to_owned(),
+            name: code.to_owned(),
+            default,
+            direction: "ltr".to_owned(),
+            locale: serde_json::Value::Null,
+            url: None,
+            rules: serde_json::Value::Null,
+        }
+    }
+
+    /// Fields over the keys `a`, `b`, `c`, each maybe present and maybe empty.
+    fn fields() -> impl Strategy<Value = Option<Fields>> {
+        let value = prop_oneof![
+            Just(None),
+            Just(Some(String::new())),
+            "[xy]{1,2}".prop_map(Some)
+        ];
+        proptest::option::of([value.clone(), value.clone(), value].prop_map(|values| {
+            let pairs = ["a", "b", "c"]
+                .into_iter()
+                .zip(values)
+                .filter_map(|(key, value)| value.map(|v| (key.to_owned(), v)))
+                .collect();
+            Fields(pairs)
+        }))
+    }
+
+    proptest! {
+        /// `field_in` skips the merge; it must still answer what the merged
+        /// fields answer, for every language a request may ask for.
+        #[test]
+        fn field_in_answers_like_the_merged_fields(
+            plain in fields(),
+            english in fields(),
+            german in fields(),
+            key in "[abc]",
+        ) {
+            let mut content = Translated::new();
+            for (code, fields) in [("", plain), ("en", english), ("de", german)] {
+                if let Some(fields) = fields {
+                    content.insert(code.to_owned(), Arc::new(fields));
+                }
+            }
+            let (en, de) = (language("en", true), language("de", false));
+            for (asked, default) in [(None, None), (Some(&en), Some(&en)), (Some(&de), Some(&en)), (Some(&de), None)] {
+                let merged = fields_for(&content, asked, default)
+                    .get(&key)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned);
+                prop_assert_eq!(field_in(&content, asked, default, &key), merged);
+            }
+        }
+    }
 }

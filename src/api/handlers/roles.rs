@@ -1,5 +1,7 @@
 //! `/api/roles`: the roles the caller may see.
 
+use std::sync::Arc;
+
 use super::super::access::{role_accessible, user_can};
 use super::super::call::Call;
 use super::super::error::{ApiError, ApiResult, Class};
@@ -9,7 +11,7 @@ use super::super::select;
 use crate::perm::Role;
 use crate::store::User;
 
-fn all_roles(call: &Call) -> ApiResult<Vec<Role>> {
+fn all_roles(call: &Call) -> ApiResult<Vec<Arc<Role>>> {
     call.app
         .roles
         .clone()
@@ -35,7 +37,7 @@ pub fn hypothetical(role: &str) -> User {
 
 /// Roles the caller may give a new user (`canBe=created`) or assign to
 /// others (`canBe=changed`).
-pub fn assignable(call: &Call, action: &str) -> ApiResult<Vec<Role>> {
+pub fn assignable(call: &Call, action: &str) -> ApiResult<Vec<Arc<Role>>> {
     let roles = all_roles(call)?;
     if call.actor.role.is_admin() {
         return Ok(roles);
