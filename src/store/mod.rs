@@ -63,8 +63,17 @@ impl Store {
         languages::recover(&roots);
         // Taken before the scan, so the first check after start-up (once
         // the watches are set up) finds nothing new unless something is.
+        let started = std::time::Instant::now();
         let look = scan::quick::fingerprint(&roots);
+        let looked = started.elapsed();
         let site = scan::scan(&roots, languages, &cache);
+        tracing::info!(
+            pages = site.pages.len(),
+            users = site.users.len(),
+            look_ms = looked.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "indexed the site"
+        );
         for problem in &site.problems {
             tracing::warn!(path = %problem.path.display(), line = ?problem.line, "skipping file: {}", problem.message);
         }
