@@ -21,6 +21,7 @@ use crate::format::txt::{self, Fields};
 
 pub mod account_files;
 pub mod quick;
+mod split;
 
 /// Names that are never pages or files (storage.md §2).
 const IGNORED: &[&str] = &[
@@ -165,6 +166,12 @@ impl Fingerprint {
         entry.stamp.hash(&mut self.0);
     }
 
+    /// Folds in what another scanner saw (a part of a split folder).
+    fn add_part(&mut self, part: &Fingerprint) {
+        use std::hash::Hash;
+        part.finish().hash(&mut self.0);
+    }
+
     pub fn finish(&self) -> u64 {
         std::hash::Hasher::finish(&self.0)
     }
@@ -172,11 +179,17 @@ impl Fingerprint {
 
 /// Builds the snapshot. `languages` is on when the `languages` option is.
 pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
+    scan_on(roots, languages, cache, split::available_threads())
+}
+
+/// [`scan`] with up to `threads` threads for folders with many pages.
+fn scan_on(roots: &Roots, languages: bool, cache: &ParseCache, threads: usize) -> Site {
     let mut scanner = Scanner {
         cache,
         site: Site::default(),
         print: Fingerprint::default(),
         codes: Vec::new(),
+        threads,
     };
     if languages {
         scanner.site.languages = read_languages(
@@ -222,6 +235,7 @@ pub fn rescan_page(site: &Site, dir: &Path, cache: &ParseCache) -> Option<Site> 
         site: Site::default(),
         print: Fingerprint::default(),
         codes: site.languages.iter().map(|l| l.code.clone()).collect(),
+        threads: 1,
     };
     let entries = list_dir(dir, &mut scanner.print);
     let (contents, files) = scanner.contents_and_files(&entries, None);
@@ -279,6 +293,8 @@ struct Scanner<'a> {
     print: Fingerprint,
     /// Language codes on a multi-language site, else empty.
     codes: Vec<String>,
+    /// Threads this scanner may use for folders with many pages ([`split`]).
+    threads: usize,
 }
 
 impl Scanner<'_> {
@@ -359,8 +375,13 @@ impl Scanner<'_> {
     ) -> (Vec<PageRef>, Vec<PageRef>) {
         let mut children = Vec::new();
         let mut drafts = Vec::new();
+        // Page folders are read in runs between `_drafts` folders, so that
+        // pages are numbered in folder order however a run is split up.
+        let mut run: Vec<&Entry> = Vec::new();
         for entry in entries.iter().filter(|e| e.is_dir) {
             if entry.name == "_drafts" {
+                children.extend(self.pages_in(&run, parent, parent_id));
+                run.clear();
                 for draft in list_dir(&entry.path, &mut self.print)
                     .iter()
                     .filter(|e| e.is_dir && !is_ignored(&e.name))
@@ -369,12 +390,11 @@ impl Scanner<'_> {
                         drafts.push(r);
                     }
                 }
-            } else if !is_ignored(&entry.name)
-                && let Some(r) = self.page(entry, parent, parent_id, false)
-            {
-                children.push(r);
+            } else if !is_ignored(&entry.name) {
+                run.push(entry);
             }
         }
+        children.extend(self.pages_in(&run, parent, parent_id));
         (children, drafts)
     }
 

@@ -1,0 +1,176 @@
+//! Folders with many pages, read by more than one thread.
+//!
+//! Start-up on a site with one page of 100,000 children is nearly all
+//! system calls (listing folders, reading content files), which run fine
+//! side by side on a second core. So when a run of page folders is long,
+//! its second half goes to another [`Scanner`] on a scoped thread, and the
+//! pages it read are adopted afterwards: appended after the first half's,
+//! their references renumbered. Pages end up numbered exactly as one
+//! thread would have numbered them, since one thread reads the first half
+//! before the second too.
+
+use std::sync::Arc;
+
+use super::{Entry, Fingerprint, Scanner};
+use crate::store::{PageRef, Site};
+
+/// A run of at least this many page folders is split.
+const SPLIT_AT: usize = 256;
+
+/// Threads a full scan may use: the machine's cores, at most four.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(4)
+}
+
+impl Scanner<'_> {
+    /// The pages in `folders` (page folders of one parent, in folder order).
+    pub(super) fn pages_in(
+        &mut self,
+        folders: &[&Entry],
+        parent: Option<PageRef>,
+        parent_id: &str,
+    ) -> Vec<PageRef> {
+        if self.threads < 2 || folders.len() < SPLIT_AT {
+            return folders
+                .iter()
+                .filter_map(|entry| self.page(entry, parent, parent_id, false))
+                .collect();
+        }
+        let (first, second) = folders.split_at(folders.len() / 2);
+        let all_threads = self.threads;
+        let mut helper = Scanner {
+            cache: self.cache,
+            site: Site::default(),
+            print: Fingerprint::default(),
+            codes: self.codes.clone(),
+            threads: all_threads / 2,
+        };
+        self.threads = all_threads - helper.threads;
+        let (mut refs, helper, helper_refs) = std::thread::scope(|scope| {
+            // The helper's top pages get no parent here; `adopt` sets it.
+            let second_half = scope.spawn(move || {
+                let refs = helper.pages_in(second, None, parent_id);
+                (helper, refs)
+            });
+            let refs = self.pages_in(first, parent, parent_id);
+            match second_half.join() {
+                Ok((helper, helper_refs)) => (refs, helper, helper_refs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        self.threads = all_threads;
+        refs.extend(self.adopt(helper, helper_refs, parent));
+        refs
+    }
+
+    /// Moves the pages `helper` read into this scanner. Its references
+    /// count from 0, so they are shifted past the pages already here; its
+    /// top pages become children of `parent`. Returns `refs` shifted.
+    fn adopt(
+        &mut self,
+        helper: Scanner,
+        refs: Vec<PageRef>,
+        parent: Option<PageRef>,
+    ) -> Vec<PageRef> {
+        let offset = self.site.pages.len();
+        let shifted = |list: &mut Vec<PageRef>| list.iter_mut().for_each(|r| *r += offset);
+        for mut page in helper.site.pages {
+            let p = Arc::make_mut(&mut page);
+            p.parent = match p.parent {
+                Some(local) => Some(local + offset),
+                None => parent,
+            };
+            shifted(&mut p.children);
+            shifted(&mut p.drafts);
+            shifted(&mut p.child_index.listed);
+            shifted(&mut p.child_index.unlisted);
+            self.site.pages.push(page);
+        }
+        let by_id = Arc::make_mut(&mut self.site.by_id);
+        for (id, local) in helper.site.by_id.iter() {
+            // The first page with an id keeps it, as in a one-thread scan.
+            by_id.entry(id.clone()).or_insert(local + offset);
+        }
+        self.site.problems.extend(helper.site.problems);
+        self.print.add_part(&helper.print);
+        refs.into_iter().map(|r| r + offset).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{ParseCache, Roots, scan_on};
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Everything about the pages that references depend on, by id.
+    fn shape(site: &Site) -> Vec<String> {
+        let id = |r: &PageRef| site.pages[*r].id.clone();
+        let mut lines: Vec<String> = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(at, p)| {
+                let children: Vec<String> = p.children.iter().map(id).collect();
+                let drafts: Vec<String> = p.drafts.iter().map(id).collect();
+                let listed: Vec<String> = p.child_index.listed.iter().map(id).collect();
+                format!(
+                    "{at} {} parent={:?} children={children:?} drafts={drafts:?} listed={listed:?} by_id={:?}",
+                    p.id,
+                    p.parent.map(|r| id(&r)),
+                    site.page_ref(&p.id),
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "top={:?}",
+            site.children.iter().map(id).collect::<Vec<_>>()
+        ));
+        lines.push(format!("problems={}", site.problems.len()));
+        lines
+    }
+
+    #[test]
+    fn a_split_scan_numbers_pages_like_one_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("content/1_big");
+        write(&big.join("big.txt"), "Title: Big");
+        for n in 0..SPLIT_AT * 2 + 3 {
+            // Every seventh page is unlisted; a few have children and drafts of their own.
+            let folder = if n % 7 == 0 {
+                format!("child-{n}")
+            } else {
+                format!("{n}_child-{n}")
+            };
+            write(&big.join(&folder).join("note.txt"), &format!("Title: {n}"));
+            if n % 100 == 5 {
+                write(&big.join(&folder).join("1_sub/note.txt"), "Title: Sub");
+                write(
+                    &big.join(&folder).join("_drafts/wip/note.txt"),
+                    "Title: WIP",
+                );
+            }
+        }
+        write(&big.join("_drafts/draft/note.txt"), "Title: Draft");
+        // Two folders with one slug: the first keeps the id in either scan.
+        write(&big.join("9999_child-1/note.txt"), "Title: Twin");
+        write(&dir.path().join("content/about/about.txt"), "Title: About");
+        let roots = Roots::for_site(dir.path());
+
+        let one = scan_on(&roots, false, &ParseCache::default(), 1);
+        assert!(one.pages.len() > SPLIT_AT * 2, "the big folder was read");
+        for threads in [2, 3, 4] {
+            let split = scan_on(&roots, false, &ParseCache::default(), threads);
+            assert_eq!(shape(&split), shape(&one), "{threads} threads");
+        }
+    }
+}
