@@ -31,10 +31,20 @@ pub enum Json {
 
 impl Json {
     /// An object with `fields` sorted by key, as Kirby sorts model data.
+    /// A key given twice (`select=title,title`) is kept once, with its
+    /// last value, as a PHP array (and a `serde_json` map) keeps it.
     pub fn sorted_object(mut fields: Vec<(Name, Json)>) -> Json {
         // Views list their fields in order already, so this is usually a
         // single pass of comparisons.
         fields.sort_by(|a, b| a.0.cmp(&b.0));
+        // The sort is stable, so repeats sit together in the order given.
+        fields.dedup_by(|later, kept| {
+            let repeat = later.0 == kept.0;
+            if repeat {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            repeat
+        });
         Json::Object(fields)
     }
 
@@ -96,6 +106,21 @@ mod tests {
         assert_eq!(value, json!({"id": [1], "title": "A"}));
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["id", "title"]);
+    }
+
+    #[test]
+    fn repeated_keys_are_kept_once_with_the_last_value() {
+        let tree = Json::sorted_object(vec![
+            ("title".into(), Json::from("first".to_owned())),
+            ("id".into(), Json::from("x".to_owned())),
+            ("title".into(), Json::from("last".to_owned())),
+        ]);
+        let Json::Object(fields) = &tree else {
+            panic!("an object: {tree:?}");
+        };
+        let keys: Vec<&str> = fields.iter().map(|(key, _)| key.as_ref()).collect();
+        assert_eq!(keys, ["id", "title"]);
+        assert_eq!(tree.into_value(), json!({"id": "x", "title": "last"}));
     }
 
     #[test]

@@ -94,3 +94,46 @@ async fn the_any_sub_view_is_refused() {
         json!({"parent": {"id": "projects"}})
     );
 }
+
+/// PHP arrays cannot hold a key twice: a field named twice in `select`
+/// is answered once, at its sorted place, also for nested models.
+#[tokio::test]
+async fn a_field_selected_twice_is_answered_once() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    for path in [
+        format!("{PAGE}?select=title,id,title"),
+        format!("{PAGE}?select=title,%20title,id"),
+        format!("{PAGE}?select[]=id&select[]=title&select[]=title"),
+    ] {
+        let reply = client.get(&path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+        assert_eq!(
+            reply.text.matches("\"title\":").count(),
+            1,
+            "{path}: {}",
+            reply.text
+        );
+        assert!(
+            reply
+                .text
+                .contains(r#""data":{"id":"projects\/lighthouse","title":"#),
+            "{}",
+            reply.text
+        );
+    }
+    let list = client
+        .get("/api/pages/projects/children?select=id,id")
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert!(
+        !list.text.contains(r#""id":"projects\/lighthouse","id""#),
+        "{}",
+        list.text
+    );
+    assert!(
+        list.text.contains(r#"{"id":"projects\/lighthouse"}"#),
+        "{}",
+        list.text
+    );
+}

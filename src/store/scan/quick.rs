@@ -43,8 +43,9 @@ pub fn fingerprint(roots: &Roots) -> u64 {
 }
 
 /// One folder's hash, walking its subfolders with up to `threads` threads:
-/// every entry's name, size, modification time and inode in name order,
-/// then the subfolders' own hashes in the same order.
+/// every entry's name, size, modification time and inode (of what a link
+/// points to) in name order, then the subfolders' own hashes in the same
+/// order.
 ///
 /// Only the entries themselves are kept while the subfolders are walked,
 /// never their metadata: a folder of 100,000 pages would otherwise hold
@@ -65,7 +66,11 @@ fn walk(dir: &Path, threads: usize) -> u64 {
     entries.sort_by_cached_key(DirEntry::file_name);
     let mut subfolders = Vec::new();
     for entry in &entries {
-        let Ok(meta) = entry.metadata() else { continue };
+        // Through symbolic links, as the scan reads them: a page folder or
+        // file behind a link must count too.
+        let Some(meta) = super::entry_metadata(entry) else {
+            continue;
+        };
         entry.file_name().hash(&mut hasher);
         meta.len().hash(&mut hasher);
         meta.modified().ok().hash(&mut hasher);
@@ -131,6 +136,35 @@ mod tests {
 
         std::fs::rename(&page, dir.path().join("content/2_notes")).unwrap();
         assert_ne!(fingerprint(&roots), password, "a renamed folder counts");
+    }
+
+    /// The scan follows links to page folders and files, so a change
+    /// behind a link is one a scan could see.
+    #[cfg(unix)]
+    #[test]
+    fn changes_behind_symbolic_links_change_the_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(elsewhere.join("shared")).unwrap();
+        std::fs::write(elsewhere.join("shared/default.txt"), "Title: A").unwrap();
+        std::fs::write(elsewhere.join("photo.jpg"), "jpeg").unwrap();
+        let content = dir.path().join("content/1_blog");
+        std::fs::create_dir_all(&content).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("shared"), content.join("1_shared")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("photo.jpg"), content.join("photo.jpg")).unwrap();
+        let roots = roots(dir.path());
+        let first = fingerprint(&roots);
+
+        std::fs::write(elsewhere.join("shared/default.txt"), "Title: Longer").unwrap();
+        let edited = fingerprint(&roots);
+        assert_ne!(edited, first, "an edit inside a linked page folder counts");
+
+        std::fs::write(elsewhere.join("photo.jpg"), "longer jpeg").unwrap();
+        assert_ne!(
+            fingerprint(&roots),
+            edited,
+            "an edit of a linked file counts"
+        );
     }
 
     #[test]
