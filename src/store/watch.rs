@@ -108,6 +108,9 @@ impl Watcher {
                 }
                 return false;
             }
+            // FIXME: folders behind symbolic links are not watched (`file_type` does not
+            // follow links), so edits inside a linked page folder, or of a linked file,
+            // show up only at the periodic full check, not at once.
             if let Ok(entries) = std::fs::read_dir(&dir) {
                 pending.extend(
                     entries

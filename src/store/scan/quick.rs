@@ -19,6 +19,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use super::Roots;
+use super::split::side_by_side;
 
 /// Folders with at least this many subfolders have them walked by two
 /// threads (when the machine has cores to spare): on a site with one page
@@ -91,15 +92,12 @@ fn walk_all(dirs: &[&DirEntry], threads: usize) -> Vec<u64> {
     }
     let (first, second) = dirs.split_at(dirs.len() / 2);
     let second_threads = threads / 2;
-    std::thread::scope(|scope| {
-        let second_half = scope.spawn(|| walk_all(second, second_threads));
-        let mut hashes = walk_all(first, threads - second_threads);
-        match second_half.join() {
-            Ok(rest) => hashes.extend(rest),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-        hashes
-    })
+    let (mut hashes, rest) = side_by_side(
+        || walk_all(first, threads - second_threads),
+        || walk_all(second, second_threads),
+    );
+    hashes.extend(rest);
+    hashes
 }
 
 /// Entries no scan reads: the login-trial log and temporary files.

@@ -25,6 +25,36 @@ pub fn available_threads() -> usize {
         .min(4)
 }
 
+/// Runs `first` on this thread and `second` on another, side by side.
+/// When the system will not start another thread, `second` runs here
+/// afterwards: the work is the same, only slower.
+pub(super) fn side_by_side<A, B: Send>(
+    first: impl FnOnce() -> A,
+    mut second: impl FnMut() -> B + Send,
+) -> (A, B) {
+    let (first_result, from_thread) = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, &mut second);
+        let first_result = first();
+        let from_thread = match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(result) => Some(result),
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(error) => {
+                tracing::debug!(%error, "cannot start a thread; reading on one");
+                None
+            }
+        };
+        (first_result, from_thread)
+    });
+    // `second` has not run when its thread did not start.
+    let second_result = match from_thread {
+        Some(result) => result,
+        None => second(),
+    };
+    (first_result, second_result)
+}
+
 impl Scanner<'_> {
     /// The pages in `folders` (page folders of one parent, in folder order).
     pub(super) fn pages_in(
@@ -49,18 +79,11 @@ impl Scanner<'_> {
             threads: all_threads / 2,
         };
         self.threads = all_threads - helper.threads;
-        let (mut refs, helper, helper_refs) = std::thread::scope(|scope| {
+        let (mut refs, helper_refs) = side_by_side(
+            || self.pages_in(first, parent, parent_id),
             // The helper's top pages get no parent here; `adopt` sets it.
-            let second_half = scope.spawn(move || {
-                let refs = helper.pages_in(second, None, parent_id);
-                (helper, refs)
-            });
-            let refs = self.pages_in(first, parent, parent_id);
-            match second_half.join() {
-                Ok((helper, helper_refs)) => (refs, helper, helper_refs),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+            || helper.pages_in(second, None, parent_id),
+        );
         self.threads = all_threads;
         refs.extend(self.adopt(helper, helper_refs, parent));
         refs
