@@ -124,3 +124,60 @@ async fn blueprints_need_a_login() {
     let reply = site.client().get_anonymous("/api/site/blueprint").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A pages section on a page with many children: the status, template and
+/// flip props pick from the parent's index, and `limit` pages through it.
+#[tokio::test]
+async fn a_pages_section_filters_flips_and_pages_through_many_children() {
+    let mut site = TestSite::new();
+    let root = site.root().to_owned();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "site/blueprints/pages/shelf.yml",
+        "title: Shelf\nsections:\n  books:\n    type: pages\n    status: listed\n    \
+         templatesIgnore: hidden\n    flip: true\n    limit: 2\n",
+    );
+    write("content/9_shelf/shelf.txt", "Title: Shelf");
+    for n in 1..=300 {
+        // Every tenth page has the ignored template, every 50th is unlisted.
+        let template = if n % 10 == 0 { "hidden" } else { "book" };
+        let folder = if n % 50 == 7 {
+            format!("book-{n}")
+        } else {
+            format!("{n}_book-{n}")
+        };
+        write(
+            &format!("content/9_shelf/{folder}/{template}.txt"),
+            &format!("Title: Book {n}"),
+        );
+    }
+    site.app = folio::app::App::open(&root).unwrap();
+
+    let (status, body) = admin_get(&site, "/api/pages/shelf/sections/books").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // 300 pages, minus 30 hidden, minus the 6 unlisted ones (7, 57, …, 257).
+    assert_eq!(body["pagination"]["total"], 264, "{}", body["pagination"]);
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["shelf/book-299", "shelf/book-298"], "flipped");
+
+    let (status, body) = admin_get(&site, "/api/pages/shelf/sections/books?page=132").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["shelf/book-2", "shelf/book-1"], "the last page");
+    let (status, _) = admin_get(&site, "/api/pages/shelf/sections/books?page=133").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

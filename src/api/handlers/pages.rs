@@ -21,16 +21,28 @@ pub fn read(call: &mut Call) -> ApiResult<Reply> {
 }
 
 /// Children filtered by `?status=` (api.md §4.2); listed and unlisted by
-/// default. `parent` is `None` for the site's own children. When the actor
-/// may list every template among the children, as is usual, the answer is a
-/// slice of the index and costs nothing per sibling.
+/// default. `parent` is `None` for the site's own children.
 pub fn by_status<'c>(call: &'c Call, parent: Option<PageRef>) -> ApiResult<Cow<'c, [PageRef]>> {
+    let status = call.query.get("status").unwrap_or("");
+    with_status(call, parent, status, |_| true)
+}
+
+/// The children of `parent` with `status` whose template the actor may
+/// list and `shown` lets through. When every template among the children
+/// passes, as is usual, the answer is a slice of the parent's index and
+/// costs nothing per sibling; otherwise the pages of the refused templates
+/// are left out one by one.
+pub fn with_status<'c>(
+    call: &'c Call,
+    parent: Option<PageRef>,
+    status: &str,
+    shown: impl Fn(&str) -> bool,
+) -> ApiResult<Cow<'c, [PageRef]>> {
     let site = &*call.site;
     let (children, drafts, index) = match parent.and_then(|p| site.pages.get(p)) {
         Some(p) => (&p.children, &p.drafts, &p.child_index),
         None => (&site.children, &site.drafts, &site.child_index),
     };
-    let status = call.query.get("status").unwrap_or("");
     let pages: Cow<[PageRef]> = match status {
         "all" if drafts.is_empty() => Cow::Borrowed(children),
         "all" => Cow::Owned(children.iter().chain(drafts).copied().collect()),
@@ -43,7 +55,7 @@ pub fn by_status<'c>(call: &'c Call, parent: Option<PageRef>) -> ApiResult<Cow<'
     let hidden: Vec<&str> = index
         .templates
         .iter()
-        .filter(|t| !template_listable(call, t))
+        .filter(|t| !(template_listable(call, t) && shown(t)))
         .map(String::as_str)
         .collect();
     if hidden.is_empty() {

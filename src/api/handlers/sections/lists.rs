@@ -1,18 +1,21 @@
 //! Pages and files sections: the section's models as Panel items, with
 //! the section's options, min/max errors and its own pagination.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
-use super::super::super::access::{file_listable, page_listable};
+use super::super::super::access::file_listable;
 use super::super::super::call::Call;
 use super::super::super::error::{ApiError, ApiResult, Class};
 use super::super::super::models::blueprint::{Subject, panel_path};
 use super::super::super::models::file::{self, Owner};
 use super::super::super::models::page;
+use super::super::pages;
 use super::props::Props;
 use crate::blueprint::{self as bp, FileFacts, ItemSettings, PageFacts};
 use crate::store::files::accept::AcceptRules;
-use crate::store::{File, PageRef, Status, media};
+use crate::store::{File, PageRef, media};
 
 /// Where a section takes its models from.
 #[derive(Clone, Copy)]
@@ -87,7 +90,8 @@ fn link(call: &Call, subject: Subject, parent: Parent) -> Value {
 }
 
 /// One page of `items`: the section's `limit` (20) and the `?page=` query.
-fn paginate<T>(call: &Call, props: &Props, items: Vec<T>) -> ApiResult<(Vec<T>, Value)> {
+/// A sub-slice, so its cost does not grow with the number of items.
+fn paginate<'a, T>(call: &Call, props: &Props, items: &'a [T]) -> ApiResult<(&'a [T], Value)> {
     let limit = props.int("limit").filter(|l| *l > 0).unwrap_or(20) as usize;
     let requested = match call.query.get("page").map(str::trim) {
         None | Some("") => 1,
@@ -106,9 +110,12 @@ fn paginate<T>(call: &Call, props: &Props, items: Vec<T>) -> ApiResult<(Vec<T>, 
         )
         .status(404));
     }
-    let offset = (requested - 1) * limit;
+    let offset = (requested - 1).saturating_mul(limit);
     let page = if total == 0 { 0 } else { requested };
-    let items = items.into_iter().skip(offset).take(limit).collect();
+    let start = offset.min(total);
+    let items = items
+        .get(start..start.saturating_add(limit).min(total))
+        .unwrap_or(&[]);
     let pagination = json!({"limit": limit, "offset": offset, "page": page, "total": total});
     Ok((items, pagination))
 }
@@ -194,45 +201,34 @@ fn envelope(data: Vec<Value>, errors: Value, options: Value, pagination: Value) 
     json!({"data": data, "errors": errors, "options": options, "pagination": pagination})
 }
 
-/// The section's pages by its `status`, listable and of its templates.
+/// The section's pages by its `status`, listable and of its templates,
+/// taken from the parent's child index like `/children` (issue 4).
 // FIXME: `sortBy`, `query` and the `searchterm` search of sections are not applied.
-fn section_pages(call: &Call, props: &Props, status: &str, parent: Parent) -> Vec<PageRef> {
-    let (children, drafts): (&[PageRef], &[PageRef]) = match parent {
-        Parent::Page(p) => (&call.site.pages[p].children, &call.site.pages[p].drafts),
-        Parent::Site => (&call.site.children, &call.site.drafts),
-        Parent::Other(_) => (&[], &[]),
-    };
-    let with = |s: Status| move |p: &&PageRef| call.site.pages[**p].status == s;
-    let mut pages: Vec<PageRef> = match status {
-        "draft" => drafts.to_vec(),
-        "listed" => children
-            .iter()
-            .filter(with(Status::Listed))
-            .copied()
-            .collect(),
-        "unlisted" => children
-            .iter()
-            .filter(with(Status::Unlisted))
-            .copied()
-            .collect(),
-        "published" => children.to_vec(),
-        _ => children.iter().chain(drafts).copied().collect(),
+fn section_pages<'c>(
+    call: &'c Call,
+    props: &Props,
+    status: &str,
+    parent: Parent,
+) -> ApiResult<Cow<'c, [PageRef]>> {
+    let parent = match parent {
+        Parent::Page(p) => Some(p),
+        Parent::Site => None,
+        Parent::Other(_) => return Ok(Cow::Borrowed(&[])),
     };
     let mut templates = props.list("templates");
     if templates.is_empty() {
         templates = props.list("template");
     }
     let ignored = props.list("templatesIgnore");
-    pages.retain(|&p| {
-        let template = &call.site.pages[p].template;
-        page_listable(call, p)
-            && (templates.is_empty() || templates.contains(template))
-            && !ignored.contains(template)
-    });
+    let shown = |template: &str| {
+        (templates.is_empty() || templates.iter().any(|t| t == template))
+            && !ignored.iter().any(|t| t == template)
+    };
+    let mut pages = pages::with_status(call, parent, status, shown)?;
     if props.flag("flip", false) {
-        pages.reverse();
+        pages.to_mut().reverse();
     }
-    pages
+    Ok(pages)
 }
 
 /// The `min`/`max` errors of a pages or files section (see [`errors`]),
@@ -242,7 +238,7 @@ pub fn errors_only(call: &Call, subject: Subject, props: &Props) -> ApiResult<Va
     let (kind, total) = match props.str("type") {
         Some("pages") if !matches!(parent, Parent::Other(_)) => {
             let status = status_of(props);
-            ("pages", section_pages(call, props, status, parent).len())
+            ("pages", section_pages(call, props, status, parent)?.len())
         }
         Some("files") => ("files", section_files(call, props, parent).len()),
         _ => return Ok(json!([])),
@@ -267,13 +263,13 @@ pub fn pages(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
         ));
     }
     let status = status_of(props);
-    let found = section_pages(call, props, status, parent);
+    let found = section_pages(call, props, status, parent)?;
     let total = found.len();
-    let (items, pagination) = paginate(call, props, found)?;
+    let (items, pagination) = paginate(call, props, &found)?;
     let settings = settings(props);
     let data = items
-        .into_iter()
-        .map(|p| page_entry(call, p, &settings))
+        .iter()
+        .map(|&p| page_entry(call, p, &settings))
         .collect();
     let sortable = ["listed", "published", "all"].contains(&status)
         && props.flag("sortable", true)
@@ -377,7 +373,7 @@ pub fn files(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
     let template = props.str("template").filter(|t| !t.is_empty());
     let found = section_files(call, props, parent);
     let total = found.len();
-    let (items, pagination) = paginate(call, props, found)?;
+    let (items, pagination) = paginate(call, props, &found)?;
     let settings = settings(props);
     let model_owner = match subject {
         Subject::Page(p) => Owner::Page(p),
@@ -386,7 +382,7 @@ pub fn files(call: &Call, subject: Subject, props: &Props) -> ApiResult<Value> {
         Subject::File(owner, _) => owner,
     };
     let data = items
-        .into_iter()
+        .iter()
         .map(|f| file_entry(call, owner, model_owner, f, &settings))
         .collect();
     let sortable =
