@@ -50,9 +50,6 @@ pub struct Store {
     generation: AtomicU64,
     /// Content writes waiting for a leader ([`commit`]).
     queue: Mutex<Vec<commit::Job>>,
-    /// The folder's [`scan::quick`] hash when the last full refresh ran;
-    /// a refresh that finds the same hash has nothing to do.
-    last_look: AtomicU64,
 }
 
 impl Store {
@@ -61,17 +58,12 @@ impl Store {
         let roots = Roots::for_site(root);
         let cache = ParseCache::default();
         languages::recover(&roots);
-        // Taken before the scan, so the first check after start-up (once
-        // the watches are set up) finds nothing new unless something is.
         let started = std::time::Instant::now();
-        let look = scan::quick::fingerprint(&roots);
-        let looked = started.elapsed();
         let site = scan::scan(&roots, languages, &cache);
         tracing::info!(
             pages = site.pages.len(),
             users = site.users.len(),
-            look_ms = looked.as_millis() as u64,
-            total_ms = started.elapsed().as_millis() as u64,
+            ms = started.elapsed().as_millis() as u64,
             "indexed the site"
         );
         for problem in &site.problems {
@@ -86,7 +78,6 @@ impl Store {
             writer: Mutex::new(()),
             generation: AtomicU64::new(0),
             queue: Mutex::new(Vec::new()),
-            last_look: AtomicU64::new(look),
         })
     }
 
@@ -113,17 +104,18 @@ impl Store {
     /// a write; a snapshot that a write overtook is dropped, since the write
     /// published a newer one and the next poll sees everything else.
     ///
-    /// A quick hash of the folder comes first ([`scan::quick`]): when it is
-    /// the one the last refresh saw, nothing on disk changed and no snapshot
-    /// is built. The hash is taken before the scan, so a change made while
-    /// the scan runs shows up as a new hash next time.
+    /// A quick look at the folder comes first ([`scan::quick`]): when it
+    /// finds the current snapshot's fingerprint, the folder is as the
+    /// snapshot shows it and no snapshot is built. Every snapshot keeps its
+    /// fingerprint exact (a full scan sums what it listed; reading one page
+    /// folder again swaps that folder's share), so neither start-up nor a
+    /// write leaves a full rebuild for the next check to do.
     pub fn refresh(&self) {
-        let look = scan::quick::fingerprint(&self.roots);
-        if look != 0 && look == self.last_look.load(Ordering::Acquire) {
+        let look = scan::quick::fingerprint(&self.roots, self.languages);
+        if look != 0 && look == self.current.read().fingerprint {
             return;
         }
         self.full_refresh();
-        self.last_look.store(look, Ordering::Release);
     }
 
     /// [`Store::refresh`] without the quick look.
@@ -396,6 +388,42 @@ mod tests {
         assert!(
             Arc::ptr_eq(&before.pages[about], &after.pages[about]),
             "others are shared"
+        );
+    }
+
+    /// After a write that read one folder again, the snapshot's
+    /// fingerprint is what a full scan would find, so the next check sees
+    /// an unchanged folder and builds no second snapshot.
+    #[test]
+    fn a_page_files_write_keeps_the_fingerprint_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("1_notes/default.txt"), "Title: Notes");
+        write(&c.join("1_notes/1_a/default.txt"), "Title: A");
+        write(&c.join("about/default.txt"), "Title: About");
+        let store = Store::open(dir.path(), false);
+        let notes = c.join("1_notes");
+        store.write_page_files(&notes, |_| {
+            fsio::write_atomic(&notes.join("default.txt"), b"Title: Changed").unwrap();
+            fsio::write_atomic(&notes.join("photo.jpg"), b"jpeg").unwrap();
+        });
+        let written = store.site();
+        let roots = Roots::for_site(dir.path());
+        let fresh = scan::scan(&roots, false, &ParseCache::default());
+        assert_eq!(written.fingerprint, fresh.fingerprint);
+        assert_eq!(scan::quick::fingerprint(&roots, false), written.fingerprint);
+        store.refresh();
+        assert!(
+            Arc::ptr_eq(&written, &store.site()),
+            "the check found nothing to rebuild"
+        );
+
+        write(&c.join("about/default.txt"), "Title: By hand");
+        store.refresh();
+        assert_eq!(
+            store.site().page("about").unwrap().content[""].get("title"),
+            Some("By hand"),
+            "a change the snapshot does not show is still found"
         );
     }
 

@@ -52,6 +52,10 @@ pub struct Page {
     pub content: Translated,
     /// Newest modification time (unix seconds) of the folder's content files.
     pub modified: i64,
+    /// The folder's own entries' share of [`Site::fingerprint`], so that
+    /// reading the folder again keeps the fingerprint exact without a full
+    /// scan (`scan::rescan_page`).
+    pub listing_print: u64,
 }
 
 /// What listings of one parent need without walking every child: the
@@ -169,8 +173,10 @@ pub struct Site {
     pub users: Vec<User>,
     pub languages: Vec<Language>,
     pub problems: Vec<Problem>,
-    /// What the scan saw of the folder (paths, sizes, stamps), to tell an
-    /// unchanged folder from a changed one without comparing snapshots.
+    /// What the scans behind this snapshot saw of the folder (paths, sizes,
+    /// stamps), to tell an unchanged folder from a changed one without
+    /// comparing snapshots: a quick look (`scan::quick`) that finds this
+    /// value finds the folder as the snapshot shows it. 0 when unknown.
     pub fingerprint: u64,
 }
 

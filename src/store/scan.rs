@@ -91,7 +91,7 @@ impl ParseCache {
         {
             return parsed.clone();
         }
-        let parsed = std::fs::read(path)
+        let parsed = read_sized(path, size)
             .map_err(|e| e.to_string())
             .and_then(|bytes| txt::parse_bytes(&bytes).map_err(|e| e.to_string()))
             .map(Arc::new);
@@ -100,6 +100,24 @@ impl ParseCache {
             .insert(path.to_owned(), (modified, size, parsed.clone()));
         parsed
     }
+}
+
+/// The bytes of the file at `path`, up to the size its listing gave.
+///
+/// `fs::read` asks the open file for its size and position again, and reads
+/// once more to find the end: three system calls per page at start-up that
+/// the listing makes unnecessary. A file that changed after it was listed
+/// has another stamp or size by now, so the next look reads it again.
+/// The size is only a capacity hint up to a cap, so that a huge file cannot
+/// make one huge allocation up front.
+fn read_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    const HINT_CAP: u64 = 1 << 20;
+    let mut bytes = Vec::with_capacity(size.min(HINT_CAP) as usize);
+    std::fs::File::open(path)?
+        .take(size)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// One directory entry with the facts a scan needs.
@@ -120,19 +138,14 @@ fn list_dir(dir: &Path, print: &mut Fingerprint) -> Vec<Entry> {
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let meta = entry_metadata(&e)?;
-            let modified_exact = meta.modified().unwrap_or(UNIX_EPOCH);
-            let modified = modified_exact
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
+            let facts = entry_facts(&e)?;
             Some(Entry {
                 name,
                 path: e.path(),
-                is_dir: meta.is_dir(),
-                size: meta.len(),
-                modified,
-                stamp: stamp_of(&meta),
+                is_dir: facts.is_dir,
+                size: facts.size,
+                modified: facts.modified,
+                stamp: facts.stamp,
             })
         })
         .collect();
@@ -143,38 +156,108 @@ fn list_dir(dir: &Path, print: &mut Fingerprint) -> Vec<Entry> {
     entries
 }
 
-/// The entry's metadata, following a symbolic link as `fs::metadata` does.
-/// Plain entries are asked relative to the open folder, which spares the
-/// kernel a walk down the whole path per entry (start-up profile, issue 4).
-fn entry_metadata(entry: &std::fs::DirEntry) -> Option<std::fs::Metadata> {
-    match entry.file_type() {
-        Ok(kind) if !kind.is_symlink() => entry.metadata().ok(),
-        _ => std::fs::metadata(entry.path()).ok(),
+/// What a scan, and the quick look, know of one directory entry.
+struct Facts {
+    is_dir: bool,
+    size: u64,
+    /// In whole seconds, as Kirby reports times.
+    modified: i64,
+    stamp: Stamp,
+}
+
+/// The facts of `entry`, through a symbolic link as `fs::metadata` reads
+/// them; `None` when it cannot be read.
+///
+/// A plain folder is not stat'ed. That it is a folder comes with the
+/// listing, and everything a scan takes from a folder it reads comes from
+/// that folder's own listing, which the fingerprint covers entry by entry;
+/// a folder's size and times would add nothing to it but one system call
+/// per page at start-up (issue 4's profile). Folders count with size 0 and
+/// no stamp. A page folder without a content file, the one case that needs
+/// its folder's time, asks for it itself ([`folder_modified`]).
+fn entry_facts(entry: &std::fs::DirEntry) -> Option<Facts> {
+    let kind = entry.file_type().ok()?;
+    if kind.is_dir() {
+        return Some(Facts {
+            is_dir: true,
+            size: 0,
+            modified: 0,
+            stamp: (0, 0),
+        });
     }
+    // Plain files are asked relative to the open folder, which spares the
+    // kernel a walk down the whole path per entry.
+    let meta = if kind.is_symlink() {
+        std::fs::metadata(entry.path()).ok()?
+    } else {
+        entry.metadata().ok()?
+    };
+    Some(Facts {
+        is_dir: meta.is_dir(),
+        size: meta.len(),
+        modified: seconds(meta.modified().unwrap_or(UNIX_EPOCH)),
+        stamp: stamp_of(&meta),
+    })
+}
+
+fn seconds(time: std::time::SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The modification time of the folder at `path`, in seconds; 0 when it
+/// cannot be read.
+fn folder_modified(path: &Path) -> i64 {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .map(seconds)
+        .unwrap_or(0)
 }
 
 /// A summary of every listed entry's path, size and stamp: two scans with
 /// the same fingerprint saw the same folder, so the old snapshot still holds.
+///
+/// It is a sum of one hash per entry, so it does not depend on the order in
+/// which folders were read or on which thread read them; that lets
+/// [`quick::fingerprint`] arrive at the same value by a bare walk, and the
+/// start-up scan's fingerprint stand in for a first quick look.
 #[derive(Default)]
-pub struct Fingerprint(std::collections::hash_map::DefaultHasher);
+pub struct Fingerprint(u64);
 
 impl Fingerprint {
     fn add(&mut self, entry: &Entry) {
-        use std::hash::Hash;
-        entry.path.hash(&mut self.0);
-        entry.size.hash(&mut self.0);
-        entry.stamp.hash(&mut self.0);
+        self.add_entry(&entry.name, &entry.path, entry.size, entry.stamp);
+    }
+
+    fn add_entry(&mut self, name: &str, path: &Path, size: u64, stamp: Stamp) {
+        use std::hash::{Hash, Hasher};
+        if is_scratch(name) {
+            return;
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        // The raw bytes: `Path`'s own hash walks its components.
+        path.as_os_str().as_encoded_bytes().hash(&mut hasher);
+        size.hash(&mut hasher);
+        stamp.hash(&mut hasher);
+        self.0 = self.0.wrapping_add(hasher.finish());
     }
 
     /// Folds in what another scanner saw (a part of a split folder).
     fn add_part(&mut self, part: &Fingerprint) {
-        use std::hash::Hash;
-        part.finish().hash(&mut self.0);
+        self.0 = self.0.wrapping_add(part.0);
     }
 
     pub fn finish(&self) -> u64 {
-        std::hash::Hasher::finish(&self.0)
+        self.0
     }
+}
+
+/// Files no snapshot depends on, left out of the fingerprint: the login-trial
+/// log (rewritten on every failed login) and the temporary files of atomic
+/// writes.
+fn is_scratch(name: &str) -> bool {
+    name == ".logins" || (name.starts_with('.') && name.ends_with(".tmp"))
 }
 
 /// Builds the snapshot. `languages` is on when the `languages` option is.
@@ -237,7 +320,8 @@ pub fn rescan_page(site: &Site, dir: &Path, cache: &ParseCache) -> Option<Site> 
         codes: site.languages.iter().map(|l| l.code.clone()).collect(),
         threads: 1,
     };
-    let entries = list_dir(dir, &mut scanner.print);
+    let mut listing = Fingerprint::default();
+    let entries = list_dir(dir, &mut listing);
     let (contents, files) = scanner.contents_and_files(&entries, None);
     let (template, content) = contents.into_iter().last()?;
     let folders: Vec<&str> = entries
@@ -253,19 +337,26 @@ pub fn rescan_page(site: &Site, dir: &Path, cache: &ParseCache) -> Option<Site> 
     }
     let modified = entries
         .iter()
-        .filter(|e| e.name.ends_with(".txt"))
+        .filter(|e| !e.is_dir && e.name.ends_with(".txt"))
         .map(|e| e.modified)
         .max()
         .unwrap_or(old.modified);
     let mut next = site.clone();
-    // Only part of the folder was looked at: no fingerprint vouches for this
-    // snapshot, so the next full scan publishes whatever it finds.
-    next.fingerprint = 0;
+    // The folder's old listing leaves the sum and its new one joins it, so
+    // the fingerprint stays what a full scan would find now (unknown stays
+    // unknown).
+    if site.fingerprint != 0 {
+        next.fingerprint = site
+            .fingerprint
+            .wrapping_sub(old.listing_print)
+            .wrapping_add(listing.finish());
+    }
     let page = next.pages.get_mut(at)?;
     *page = Arc::new(Page {
         content,
         files,
         modified,
+        listing_print: listing.finish(),
         ..Page::clone(old)
     });
     Some(next)
@@ -379,19 +470,20 @@ impl Scanner<'_> {
         // pages are numbered in folder order however a run is split up.
         let mut run: Vec<&Entry> = Vec::new();
         for entry in entries.iter().filter(|e| e.is_dir) {
-            if entry.name == "_drafts" {
-                children.extend(self.pages_in(&run, parent, parent_id));
-                run.clear();
-                for draft in list_dir(&entry.path, &mut self.print)
-                    .iter()
-                    .filter(|e| e.is_dir && !is_ignored(&e.name))
-                {
-                    if let Some(r) = self.page(draft, parent, parent_id, true) {
-                        drafts.push(r);
+            match Folder::Pages.subfolder(&entry.name) {
+                Some(Folder::Drafts) => {
+                    children.extend(self.pages_in(&run, parent, parent_id));
+                    run.clear();
+                    for draft in list_dir(&entry.path, &mut self.print).iter().filter(|e| {
+                        e.is_dir && Folder::Drafts.subfolder(&e.name) == Some(Folder::Pages)
+                    }) {
+                        if let Some(r) = self.page(draft, parent, parent_id, true) {
+                            drafts.push(r);
+                        }
                     }
                 }
-            } else if !is_ignored(&entry.name) {
-                run.push(entry);
+                Some(_) => run.push(entry),
+                None => {}
             }
         }
         children.extend(self.pages_in(&run, parent, parent_id));
@@ -423,14 +515,16 @@ impl Scanner<'_> {
             (false, Some(_)) => Status::Listed,
             (false, None) => Status::Unlisted,
         };
-        let entries = list_dir(&entry.path, &mut self.print);
+        let mut listing = Fingerprint::default();
+        let entries = list_dir(&entry.path, &mut listing);
+        self.print.add_part(&listing);
         let (contents, files) = self.contents_and_files(&entries, None);
         let modified = entries
             .iter()
-            .filter(|e| e.name.ends_with(".txt"))
+            .filter(|e| !e.is_dir && e.name.ends_with(".txt"))
             .map(|e| e.modified)
             .max()
-            .unwrap_or(entry.modified);
+            .unwrap_or_else(|| folder_modified(&entry.path));
         // The last content file in natural order names the template.
         let (template, content) = contents
             .into_iter()
@@ -451,6 +545,7 @@ impl Scanner<'_> {
             files,
             content,
             modified,
+            listing_print: listing.finish(),
         }));
         Arc::make_mut(&mut self.site.by_id)
             .entry(id.clone())
@@ -470,7 +565,7 @@ impl Scanner<'_> {
         let mut users = Vec::new();
         for entry in list_dir(accounts, &mut self.print)
             .iter()
-            .filter(|e| e.is_dir && !e.name.starts_with('.'))
+            .filter(|e| e.is_dir && Folder::Accounts.subfolder(&e.name).is_some())
         {
             match self.user(entry) {
                 Ok(Some(user)) => users.push(user),
@@ -482,6 +577,9 @@ impl Scanner<'_> {
     }
 
     fn user(&mut self, entry: &Entry) -> Result<Option<User>, Problem> {
+        // Listed before anything can go wrong, so that every account folder
+        // counts in the fingerprint, as in the quick look.
+        let entries = list_dir(&entry.path, &mut self.print);
         let index = entry.path.join("index.php");
         let problem = |line, message: String| Problem {
             path: index.clone(),
@@ -522,7 +620,6 @@ impl Scanner<'_> {
                 format!("the account has no valid e-mail address (\"{email}\")"),
             ));
         }
-        let entries = list_dir(&entry.path, &mut self.print);
         let htpasswd = entries.iter().find(|e| e.name == ".htpasswd");
         let read = htpasswd.and_then(|e| account_files::read_htpasswd(&e.path));
         let (password_hash, secrets) = match read {
@@ -574,6 +671,36 @@ fn file_from(entry: &Entry, meta: Translated) -> File {
         modified: entry.modified,
         dimensions,
         meta,
+    }
+}
+
+/// The kinds of folder a scan lists; [`quick`] walks the same ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Folder {
+    /// `content/` or a page folder: its subfolders are pages and `_drafts`.
+    Pages,
+    /// A `_drafts` folder: its subfolders are draft pages.
+    Drafts,
+    /// `site/accounts`: its subfolders are accounts.
+    Accounts,
+    /// One account's folder, or `site/languages`: nothing below is read.
+    Leaf,
+}
+
+impl Folder {
+    /// What the subfolder `name` of this folder is to a scan; `None` when
+    /// no scan reads it.
+    fn subfolder(self, name: &str) -> Option<Folder> {
+        match self {
+            Folder::Pages if name == "_drafts" => Some(Folder::Drafts),
+            // A folder whose slug would be empty (`1_`) is no page.
+            Folder::Pages => {
+                (!is_ignored(name) && !split_num(name).1.is_empty()).then_some(Folder::Pages)
+            }
+            Folder::Drafts => (!is_ignored(name)).then_some(Folder::Pages),
+            Folder::Accounts => (!name.starts_with('.')).then_some(Folder::Leaf),
+            Folder::Leaf => None,
+        }
     }
 }
 

@@ -4,110 +4,105 @@
 //! A full scan rebuilds the whole snapshot: on a 100,000-page site that is
 //! seconds of CPU and, while both snapshots exist, twice the memory. The
 //! periodic check that backs up the change watcher runs every minute, and
-//! almost always finds nothing. So it first walks the folders Folio reads
-//! (content, accounts, languages), hashing each entry's path, size,
-//! modification time and inode, and holding nothing else; only when that
-//! hash differs from the last one does the full scan run.
+//! almost always finds nothing. So it first walks the folders a scan lists
+//! (content, accounts, languages), summing one hash per entry (its path,
+//! and a file's size, modification time and inode) and holding nothing
+//! else; only when that sum differs from the last one does the full scan
+//! run.
 //!
-//! The walk sees a superset of what the scan reads, so a change the scan
-//! would pick up always changes the hash. It skips `.logins` (rewritten on
-//! every failed login, never part of a snapshot) and the temporary files of
-//! atomic writes.
+//! The walk lists exactly the folders a scan lists, by the same rules
+//! ([`Folder`]), and sums the same [`Fingerprint`], so an unchanged folder
+//! gives the scan's own fingerprint. That is what spares start-up a walk of
+//! its own: the first look to compare against is the start-up scan's
+//! fingerprint. Were the two ever to disagree, the first check would only
+//! rebuild the snapshot once, needlessly.
 
-use std::fs::DirEntry;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::Roots;
-use super::split::side_by_side;
+use super::split::{available_threads, side_by_side};
+use super::{Fingerprint, Folder, Roots, entry_facts};
 
 /// Folders with at least this many subfolders have them walked by two
-/// threads (when the machine has cores to spare): on a site with one page
-/// of 100,000 children the walk is a large part of start-up, nearly all
-/// of it system calls that run fine side by side.
+/// threads (when the machine has cores to spare): the walk of a page with
+/// 100,000 children is nearly all system calls, which run fine side by side.
 const SPLIT_AT: usize = 256;
 
-/// The hash of everything a scan of `roots` could read.
-///
-/// Each folder's hash covers its entries and its subfolders' hashes, so the
-/// result does not depend on which thread walked which subtree.
-pub fn fingerprint(roots: &Roots) -> u64 {
-    let threads = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .min(4);
-    let mut hasher = DefaultHasher::new();
-    for root in [&roots.content, &roots.accounts, &roots.languages] {
-        walk(root, threads).hash(&mut hasher);
+/// The fingerprint a scan of `roots` would have now. `languages` is on when
+/// the `languages` option is, as for the scan.
+pub fn fingerprint(roots: &Roots, languages: bool) -> u64 {
+    let threads = available_threads();
+    let mut print = Fingerprint::default();
+    if languages {
+        print.add_part(&walk(&roots.languages, Folder::Leaf, threads));
     }
-    hasher.finish()
+    print.add_part(&walk(&roots.content, Folder::Pages, threads));
+    print.add_part(&walk(&roots.accounts, Folder::Accounts, threads));
+    print.finish()
 }
 
-/// One folder's hash, walking its subfolders with up to `threads` threads:
-/// every entry's name, size, modification time and inode (of what a link
-/// points to) in name order, then the subfolders' own hashes in the same
-/// order.
+/// The entries of the folder `dir` of kind `kind`, and of the subfolders a
+/// scan would read, with up to `threads` threads.
 ///
-/// Only the entries themselves are kept while the subfolders are walked,
-/// never their metadata: a folder of 100,000 pages would otherwise hold
-/// tens of megabytes for the length of the walk.
-fn walk(dir: &Path, threads: usize) -> u64 {
-    let mut hasher = DefaultHasher::new();
+/// Only the paths of the subfolders to walk are kept while they are walked,
+/// never the entries' metadata: a folder of 100,000 pages would otherwise
+/// hold tens of megabytes for the length of the walk.
+fn walk(dir: &Path, kind: Folder, threads: usize) -> Fingerprint {
+    let mut print = Fingerprint::default();
     let Ok(read) = std::fs::read_dir(dir) else {
-        // A missing folder hashes as an empty one; one that appears, or
-        // gains entries, changes its parent's hash.
-        return hasher.finish();
+        // A missing folder counts as an empty one, as in the scan.
+        return print;
     };
-    let mut entries: Vec<DirEntry> = read
-        .flatten()
-        .filter(|entry| !ignored(&entry.file_name().to_string_lossy()))
-        .collect();
-    // Listing order is the file system's; sorting makes the hash depend on
-    // the folder's contents only.
-    entries.sort_by_cached_key(DirEntry::file_name);
-    let mut subfolders = Vec::new();
-    for entry in &entries {
-        // Through symbolic links, as the scan reads them: a page folder or
-        // file behind a link must count too.
-        let Some(meta) = super::entry_metadata(entry) else {
+    let mut below = Vec::new();
+    for entry in read.flatten() {
+        // What the scan skips: names that are not UTF-8, entries that
+        // cannot be read. Links are followed, as the scan follows them.
+        let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        entry.file_name().hash(&mut hasher);
-        meta.len().hash(&mut hasher);
-        meta.modified().ok().hash(&mut hasher);
-        #[cfg(unix)]
-        std::os::unix::fs::MetadataExt::ino(&meta).hash(&mut hasher);
-        if meta.is_dir() {
-            subfolders.push(entry);
+        let Some(facts) = entry_facts(&entry) else {
+            continue;
+        };
+        let path = entry.path();
+        print.add_entry(&name, &path, facts.size, facts.stamp);
+        if facts.is_dir
+            && let Some(sub) = kind.subfolder(&name)
+        {
+            below.push((path, sub));
         }
     }
-    walk_all(&subfolders, threads).hash(&mut hasher);
-    hasher.finish()
+    print.add_part(&walk_all(&below, threads));
+    print
 }
 
-/// The hashes of `dirs`, in order; a long list is split between threads.
-fn walk_all(dirs: &[&DirEntry], threads: usize) -> Vec<u64> {
+/// The sum over `dirs`; a long list is split between threads.
+fn walk_all(dirs: &[(PathBuf, Folder)], threads: usize) -> Fingerprint {
+    let mut print = Fingerprint::default();
     if threads < 2 || dirs.len() < SPLIT_AT {
-        return dirs.iter().map(|dir| walk(&dir.path(), threads)).collect();
+        for (dir, kind) in dirs {
+            print.add_part(&walk(dir, *kind, threads));
+        }
+        return print;
     }
     let (first, second) = dirs.split_at(dirs.len() / 2);
     let second_threads = threads / 2;
-    let (mut hashes, rest) = side_by_side(
+    let (one, other) = side_by_side(
         || walk_all(first, threads - second_threads),
         || walk_all(second, second_threads),
     );
-    hashes.extend(rest);
-    hashes
-}
-
-/// Entries no scan reads: the login-trial log and temporary files.
-fn ignored(name: &str) -> bool {
-    name == ".logins" || (name.starts_with('.') && name.ends_with(".tmp"))
+    print.add_part(&one);
+    print.add_part(&other);
+    print
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{ParseCache, scan_on};
     use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
 
     fn roots(dir: &Path) -> Roots {
         Roots::for_site(dir)
@@ -121,19 +116,23 @@ mod tests {
         std::fs::write(page.join("note.txt"), "Title: A").unwrap();
         std::fs::create_dir_all(dir.path().join("site/accounts/abc")).unwrap();
         let roots = roots(dir.path());
-        let first = fingerprint(&roots);
-        assert_eq!(fingerprint(&roots), first, "nothing changed");
+        let first = fingerprint(&roots, false);
+        assert_eq!(fingerprint(&roots, false), first, "nothing changed");
 
         std::fs::write(page.join("note.txt"), "Title: Longer").unwrap();
-        let edited = fingerprint(&roots);
+        let edited = fingerprint(&roots, false);
         assert_ne!(edited, first);
 
         std::fs::write(dir.path().join("site/accounts/abc/.htpasswd"), "x").unwrap();
-        let password = fingerprint(&roots);
+        let password = fingerprint(&roots, false);
         assert_ne!(password, edited, "a password file counts");
 
         std::fs::rename(&page, dir.path().join("content/2_notes")).unwrap();
-        assert_ne!(fingerprint(&roots), password, "a renamed folder counts");
+        assert_ne!(
+            fingerprint(&roots, false),
+            password,
+            "a renamed folder counts"
+        );
     }
 
     /// The scan follows links to page folders and files, so a change
@@ -151,15 +150,15 @@ mod tests {
         std::os::unix::fs::symlink(elsewhere.join("shared"), content.join("1_shared")).unwrap();
         std::os::unix::fs::symlink(elsewhere.join("photo.jpg"), content.join("photo.jpg")).unwrap();
         let roots = roots(dir.path());
-        let first = fingerprint(&roots);
+        let first = fingerprint(&roots, false);
 
         std::fs::write(elsewhere.join("shared/default.txt"), "Title: Longer").unwrap();
-        let edited = fingerprint(&roots);
+        let edited = fingerprint(&roots, false);
         assert_ne!(edited, first, "an edit inside a linked page folder counts");
 
         std::fs::write(elsewhere.join("photo.jpg"), "longer jpeg").unwrap();
         assert_ne!(
-            fingerprint(&roots),
+            fingerprint(&roots, false),
             edited,
             "an edit of a linked file counts"
         );
@@ -174,17 +173,14 @@ mod tests {
             std::fs::create_dir_all(&child).unwrap();
             std::fs::write(child.join("default.txt"), format!("Title: {n}")).unwrap();
         }
-        let single = walk(dir.path(), 1);
-        assert_eq!(walk(dir.path(), 2), single);
-        assert_eq!(walk(dir.path(), 4), single);
+        let walk = |threads| walk(dir.path(), Folder::Pages, threads).finish();
+        let single = walk(1);
+        assert_eq!(walk(2), single);
+        assert_eq!(walk(4), single);
 
         let last = big.join(format!("{}_child", SPLIT_AT + 9));
         std::fs::write(last.join("default.txt"), "Title: changed").unwrap();
-        assert_ne!(
-            walk(dir.path(), 2),
-            single,
-            "a file in the second half counts"
-        );
+        assert_ne!(walk(2), single, "a file in the second half counts");
     }
 
     #[test]
@@ -193,9 +189,69 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("site/accounts")).unwrap();
         std::fs::create_dir_all(dir.path().join("content")).unwrap();
         let roots = roots(dir.path());
-        let before = fingerprint(&roots);
+        let before = fingerprint(&roots, false);
         std::fs::write(dir.path().join("site/accounts/.logins"), "{}").unwrap();
         std::fs::write(dir.path().join("content/.a1b2.tmp"), "half").unwrap();
-        assert_eq!(fingerprint(&roots), before);
+        assert_eq!(fingerprint(&roots, false), before);
+    }
+
+    /// Start-up takes the scan's fingerprint as its first look, so the two
+    /// must agree on every kind of folder: pages, drafts, folders no scan
+    /// reads, broken accounts, languages, and scratch files.
+    #[test]
+    fn an_unchanged_folder_looks_like_its_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        write(&c.join("site.txt"), "Title: Site");
+        write(&c.join("1_blog/blog.txt"), "Title: Blog");
+        write(&c.join("1_blog/photo.jpg"), "jpeg");
+        write(&c.join("1_blog/2_b/note.txt"), "Title: B");
+        write(&c.join("1_blog/_drafts/wip/note.txt"), "Title: WIP");
+        write(&c.join("1_blog/_drafts/_drafts/note.txt"), "Title: odd");
+        write(&c.join("1_blog/_private/note.txt"), "Title: not read");
+        write(&c.join("1_/note.txt"), "Title: no slug");
+        write(&c.join(".git/HEAD"), "ref");
+        write(&c.join("about/about.txt"), "Title: About");
+        write(&c.join("about/.a1b2.tmp"), "half a write");
+        let accounts = dir.path().join("site/accounts");
+        write(
+            &accounts.join("abc/index.php"),
+            "<?php return ['email' => 'a@example.com', 'role' => 'admin'];",
+        );
+        write(
+            &accounts.join("abc/.htpasswd"),
+            "$2y$10$xxxxxxxxxxxxxxxxxxxxxx",
+        );
+        write(&accounts.join("abc/deeper/file.txt"), "not read");
+        write(&accounts.join("broken/index.php"), "<?php return [");
+        write(&accounts.join("empty/user.txt"), "Name: none");
+        write(&accounts.join(".logins"), "{}");
+        write(
+            &dir.path().join("site/languages/en.php"),
+            "<?php return ['code' => 'en', 'default' => true];",
+        );
+        let roots = roots(dir.path());
+        for languages in [false, true] {
+            for threads in [1, 2] {
+                let site = scan_on(&roots, languages, &ParseCache::default(), threads);
+                assert_eq!(
+                    fingerprint(&roots, languages),
+                    site.fingerprint,
+                    "languages {languages}, {threads} thread(s)"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_big_folder_looks_like_its_split_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("content/1_big");
+        for n in 0..SPLIT_AT + 10 {
+            write(&big.join(format!("{n}_child/note.txt")), "Title: child");
+        }
+        let roots = roots(dir.path());
+        let site = scan_on(&roots, false, &ParseCache::default(), 2);
+        assert_eq!(fingerprint(&roots, false), site.fingerprint);
     }
 }
