@@ -4,7 +4,7 @@
 //! arena and refer to each other by index, so a lookup by id, a parent walk
 //! or a list of children never touches the disk.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -31,7 +31,107 @@ impl Status {
 }
 
 /// Content of one model per language code; `""` is the single-language file.
-pub type Translated = BTreeMap<String, Arc<Fields>>;
+///
+/// A map in key order, like the `BTreeMap` it replaced, kept as a sorted
+/// list: a model has one entry per language, mostly just one, and a
+/// `BTreeMap` allocates a node of eleven slots for the first (over 350
+/// bytes a page, twice over while a rescan builds its snapshot beside the
+/// old one; issue 4's memory profile).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Translated(Vec<(String, Arc<Fields>)>);
+
+impl Translated {
+    pub fn new() -> Translated {
+        Translated::default()
+    }
+
+    fn position(&self, code: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(key, _)| key.as_str().cmp(code))
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Arc<Fields>> {
+        self.position(code).ok().map(|at| &self.0[at].1)
+    }
+
+    pub fn contains_key(&self, code: &str) -> bool {
+        self.position(code).is_ok()
+    }
+
+    /// Sets the content of `code`; returns what it replaces.
+    pub fn insert(&mut self, code: String, fields: Arc<Fields>) -> Option<Arc<Fields>> {
+        match self.position(&code) {
+            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, fields)),
+            Err(at) => {
+                self.0.insert(at, (code, fields));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, code: &str) -> Option<Arc<Fields>> {
+        self.position(code).ok().map(|at| self.0.remove(at).1)
+    }
+
+    /// The entries in code order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Arc<Fields>)> {
+        self.0.iter().map(|(code, fields)| (code, fields))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(code, _)| code)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Arc<Fields>> {
+        self.0.iter().map(|(_, fields)| fields)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Index<&str> for Translated {
+    type Output = Arc<Fields>;
+
+    /// Like a map's index: panics when `code` is missing, so only for
+    /// codes the caller knows are there.
+    fn index(&self, code: &str) -> &Arc<Fields> {
+        self.get(code)
+            .unwrap_or_else(|| panic!("no content for language {code:?}"))
+    }
+}
+
+impl<const N: usize> From<[(String, Arc<Fields>); N]> for Translated {
+    fn from(entries: [(String, Arc<Fields>); N]) -> Translated {
+        entries.into_iter().collect()
+    }
+}
+
+impl FromIterator<(String, Arc<Fields>)> for Translated {
+    fn from_iter<I: IntoIterator<Item = (String, Arc<Fields>)>>(entries: I) -> Translated {
+        let mut map = Translated::new();
+        for (code, fields) in entries {
+            map.insert(code, fields);
+        }
+        map
+    }
+}
+
+impl<'a> IntoIterator for &'a Translated {
+    type Item = (&'a String, &'a Arc<Fields>);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Arc<Fields>)>,
+        fn(&'a (String, Arc<Fields>)) -> (&'a String, &'a Arc<Fields>),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(code, fields)| (code, fields))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Page {
