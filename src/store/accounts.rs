@@ -176,7 +176,7 @@ pub fn create_user_with_content(
     content: &Fields,
     language_ok: bool,
 ) -> Result<User, AccountError> {
-    let id = store.write(|site| {
+    let id = store.write_in(store.accounts_dir(), |site| {
         validate(&user, &site.users, language_ok)?;
         write_account(store.accounts_dir(), &user, content)
     })?;

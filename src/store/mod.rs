@@ -32,7 +32,19 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, RwLock};
 
 pub use model::{File, Language, Page, PageRef, Problem, Site, Status, User};
+use scan::refresh::{self, Refreshed};
 use scan::{ParseCache, Roots};
+
+/// What a write changed on disk, so that only that is read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// Folders under `content/` (a page's folder, a folder inside one, or
+    /// `content/` itself), whose own files or page folders changed, or
+    /// `site/accounts` and the folders in it.
+    Folders(Vec<PathBuf>),
+    /// Anything else: the whole site is scanned again.
+    Everything,
+}
 
 /// A write was planned on a snapshot that is no longer current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,9 +169,12 @@ impl Store {
     /// `seen`, the snapshot the caller based its change on. A write planned
     /// on an older snapshot (a concurrent request renamed the folder in the
     /// meantime) is refused with [`Stale`] and must be planned again.
+    ///
+    /// Only the folders `touched` names are read again afterwards.
     pub fn write_if_current<T>(
         &self,
         seen: &Arc<Site>,
+        touched: &Touched,
         change: impl FnOnce(&Site) -> T,
     ) -> Result<T, Stale> {
         let _guard = self.writer.lock();
@@ -168,31 +183,25 @@ impl Store {
             return Err(Stale);
         }
         let result = change(&site);
-        self.rescan_locked();
+        self.refresh_or_rescan_locked(touched);
         Ok(result)
     }
 
-    /// Like [`Store::write`] for a change to the own files of the page in
-    /// `dir` only (its content files): the snapshot is updated for that
-    /// folder alone instead of rescanning the site, so a content update
-    /// costs the same on a site of any size. Anything unexpected in the
-    /// folder falls back to the full rescan.
-    pub fn write_page_files<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
-        self.write_refreshing(|site| (change(site), Some(dir.to_owned())))
+    /// Like [`Store::write`] for a change inside the folder `dir` (a page's,
+    /// the site's, `site/accounts` or an account's; see [`Touched`]): the
+    /// snapshot is updated for that folder alone instead of rescanning the
+    /// site, so such a write costs the same on a site of any size.
+    pub fn write_in<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
+        self.write_refreshing(|site| (change(site), Touched::Folders(vec![dir.to_owned()])))
     }
 
-    /// Like [`Store::write`], where `change` also names the page folder whose
-    /// own files it changed (`None`: anything else, or nothing). Only that
-    /// folder is read again; anything unexpected there falls back to the
-    /// full rescan.
-    pub fn write_refreshing<T>(&self, change: impl FnOnce(&Site) -> (T, Option<PathBuf>)) -> T {
+    /// Like [`Store::write`], where `change` also says what it touched on
+    /// disk: only that is read again.
+    pub fn write_refreshing<T>(&self, change: impl FnOnce(&Site) -> (T, Touched)) -> T {
         let _guard = self.writer.lock();
         let site = self.current.read().clone();
-        let (result, dir) = change(&site);
-        let refreshed = dir.is_some_and(|dir| self.refresh_dirs_locked(site, &[dir]));
-        if !refreshed {
-            self.rescan_locked();
-        }
+        let (result, touched) = change(&site);
+        self.refresh_or_rescan_locked(&touched);
         result
     }
 
@@ -214,9 +223,7 @@ impl Store {
         let jobs = std::mem::take(&mut *self.queue.lock());
         let site = self.current.read().clone();
         let (outcomes, dirs) = commit::run_batch(&site, &jobs);
-        if !self.refresh_dirs_locked(site, &dirs) {
-            self.rescan_locked();
-        }
+        self.refresh_or_rescan_locked(&Touched::Folders(dirs));
         commit::acknowledge(jobs, outcomes);
         ticket.take().unwrap_or_else(|| {
             Err(commit::CommitError::Io(
@@ -226,31 +233,64 @@ impl Store {
         })
     }
 
-    /// Publishes the snapshot after changes to the own files of the page
-    /// folders `dirs`, reading only those folders; the caller holds the
-    /// writer lock. False, with nothing published, when a folder is not a
-    /// page or changed more than its own files: that needs a full rescan.
-    fn refresh_dirs_locked(&self, site: Arc<Site>, dirs: &[PathBuf]) -> bool {
-        if dirs.is_empty() {
-            return true;
+    /// Reads again what `touched` names and publishes the result, or
+    /// rescans everything when that cannot be done folder by folder; the
+    /// caller holds the writer lock.
+    fn refresh_or_rescan_locked(&self, touched: &Touched) {
+        if !self.refresh_locked(touched) {
+            self.rescan_locked();
         }
-        let mut next = site;
+    }
+
+    /// Reads again the folders `touched` names ([`scan::refresh`]) and
+    /// publishes the result if anything changed; the caller holds the
+    /// writer lock. False, with nothing published, when that needs a full
+    /// scan.
+    fn refresh_locked(&self, touched: &Touched) -> bool {
+        let site = self.current.read().clone();
+        match self.reread(&site, touched) {
+            Refreshed::Unchanged => true,
+            Refreshed::Updated(next) => {
+                self.publish(*next);
+                true
+            }
+            Refreshed::NeedsScan => false,
+        }
+    }
+
+    /// `site` with the folders `touched` names read again. A full scan is
+    /// needed for [`Touched::Everything`], a folder outside `content/` and
+    /// `site/accounts`, and what [`scan::refresh`] cannot settle.
+    fn reread(&self, site: &Site, touched: &Touched) -> Refreshed {
+        let Touched::Folders(dirs) = touched else {
+            return Refreshed::NeedsScan;
+        };
+        let mut next: Option<Box<Site>> = None;
         for dir in dirs {
-            match scan::rescan_page(&next, dir, &self.cache) {
-                Some(site) => next = Arc::new(site),
-                None => return false,
+            let base = next.as_deref().unwrap_or(site);
+            let refreshed = if dir.starts_with(&self.roots.accounts) {
+                refresh::refresh_accounts(base, &self.roots.accounts, &self.cache)
+            } else if dir.starts_with(&self.roots.content) {
+                refresh::refresh_folder(base, &self.roots.content, dir, &self.cache)
+            } else {
+                Refreshed::NeedsScan
+            };
+            match refreshed {
+                Refreshed::Unchanged => {}
+                Refreshed::Updated(site) => next = Some(site),
+                Refreshed::NeedsScan => return Refreshed::NeedsScan,
             }
         }
-        self.publish(next);
-        true
+        next.map_or(Refreshed::Unchanged, Refreshed::Updated)
     }
 
     /// Starts the background watcher. It runs until the process ends.
     ///
     /// With inotify ([`watch::Watcher`]) the store hears which folders
-    /// changed and reads only those again, a burst of notices gathered for
-    /// up to `interval` (at most [`GATHER_MAX`]); anything structural runs a
-    /// full rescan. A full check still runs every [`SAFETY_NET_FACTOR`]
+    /// changed and reads only those again ([`scan::refresh`]), a burst of
+    /// notices gathered for up to `interval` (at most [`GATHER_MAX`]); what
+    /// that cannot follow runs a full check (a quick look, then a rescan if
+    /// the folder changed). A full check also runs every [`SAFETY_NET_FACTOR`]
     /// intervals, so a lost notice cannot leave the index stale for good.
     /// Without inotify (or past its watch limit) the store polls with full
     /// rescans every `interval`.
@@ -279,14 +319,35 @@ impl Store {
             .ok();
     }
 
-    /// Reads the page folders `dirs` again after changes to their own files
-    /// made outside Folio's writes; anything else is a full rescan.
+    /// Reads the folders `dirs` again after change notices; what cannot be
+    /// followed folder by folder is a full refresh.
+    ///
+    /// The folders are read before the writer lock is taken: listing a page
+    /// with 100,000 children takes a while, and most notices are echoes of
+    /// Folio's own writes, which find the folders as the snapshot shows them
+    /// and need the lock not at all.
     fn refresh_folders(&self, dirs: &[PathBuf]) {
+        let touched = Touched::Folders(dirs.to_vec());
+        let seen = self.site();
+        let outcome = self.reread(&seen, &touched);
+        if matches!(outcome, Refreshed::Unchanged) {
+            return;
+        }
         let guard = self.writer.lock();
-        let site = self.current.read().clone();
-        if !self.refresh_dirs_locked(site, dirs) {
-            drop(guard);
-            self.refresh();
+        let current = self.site();
+        // A write published meanwhile: read the folders again on its snapshot.
+        let outcome = if Arc::ptr_eq(&seen, &current) {
+            outcome
+        } else {
+            self.reread(&current, &touched)
+        };
+        match outcome {
+            Refreshed::Unchanged => {}
+            Refreshed::Updated(next) => self.publish(*next),
+            Refreshed::NeedsScan => {
+                drop(guard);
+                self.refresh();
+            }
         }
     }
 }
@@ -372,7 +433,7 @@ mod tests {
         let store = Store::open(dir.path(), false);
         let before = store.site();
         let notes = c.join("1_notes");
-        store.write_page_files(&notes, |_| {
+        store.write_in(&notes, |_| {
             fsio::write_atomic(&notes.join("default.txt"), b"Title: Changed").unwrap();
         });
         let after = store.site();
@@ -403,7 +464,7 @@ mod tests {
         write(&c.join("about/default.txt"), "Title: About");
         let store = Store::open(dir.path(), false);
         let notes = c.join("1_notes");
-        store.write_page_files(&notes, |_| {
+        store.write_in(&notes, |_| {
             fsio::write_atomic(&notes.join("default.txt"), b"Title: Changed").unwrap();
             fsio::write_atomic(&notes.join("photo.jpg"), b"jpeg").unwrap();
         });
@@ -434,7 +495,7 @@ mod tests {
         write(&c.join("1_notes/default.txt"), "Title: Notes");
         let store = Store::open(dir.path(), false);
         let notes = c.join("1_notes");
-        store.write_page_files(&notes, |_| {
+        store.write_in(&notes, |_| {
             write(&notes.join("1_new/default.txt"), "Title: New")
         });
         assert!(store.site().page("notes/new").is_some());

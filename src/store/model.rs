@@ -152,10 +152,12 @@ pub struct Page {
     pub content: Translated,
     /// Newest modification time (unix seconds) of the folder's content files.
     pub modified: i64,
-    /// The folder's own entries' share of [`Site::fingerprint`], so that
-    /// reading the folder again keeps the fingerprint exact without a full
-    /// scan (`scan::rescan_page`).
+    /// The folder's own entries' share of [`Site::fingerprint`], and that
+    /// of its `_drafts` folder's entries (0 without one), so that reading
+    /// the folder again keeps the fingerprint exact without a full scan
+    /// (`scan::refresh`).
     pub listing_print: u64,
+    pub drafts_print: u64,
 }
 
 /// What listings of one parent need without walking every child: the
@@ -278,6 +280,20 @@ pub struct Site {
     /// comparing snapshots: a quick look (`scan::quick`) that finds this
     /// value finds the folder as the snapshot shows it. 0 when unknown.
     pub fingerprint: u64,
+    /// The shares of `content/`'s own entries, of `content/_drafts`, and of
+    /// `site/accounts` (with every account folder) in the fingerprint, as
+    /// [`Page::listing_print`] for pages.
+    pub listing_print: u64,
+    pub drafts_print: u64,
+    pub accounts_print: u64,
+    /// Two page folders gave one id (say `1_a` and `_drafts/a`): the first
+    /// read keeps it. Only a full scan knows which that is, so such a site
+    /// is not updated folder by folder.
+    pub duplicate_ids: bool,
+    /// Arena slots of pages whose folders are gone since the last full
+    /// scan (`scan::refresh`): they hold an empty page that nothing refers
+    /// to, so that the references of every other page stay valid.
+    pub tombstones: usize,
 }
 
 impl Site {

@@ -2,9 +2,9 @@
 //!
 //! Listing every folder of a big site on each poll cost a tenth of the CPU
 //! of the read benchmark and more during writes (issue 4). With inotify the
-//! store hears which folders changed: a changed file in a page folder means
-//! reading that one folder again; anything structural (a folder created,
-//! removed or renamed, a lost notice) means a full rescan. The store still
+//! store hears which folders changed, files or subfolders alike, and reads
+//! only those again (`scan::refresh`); a lost notice, or a root folder
+//! that is itself removed or moved, means a full rescan. The store still
 //! runs a slow full check as a safety net, so a notice that never comes can
 //! not leave the index stale for good.
 //!
@@ -21,7 +21,8 @@ use std::time::Duration;
 /// What changed since the last look.
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes {
-    /// Folders in which files were written, created or removed.
+    /// Folders in which files or folders were written, created, removed
+    /// or renamed.
     pub dirs: Vec<PathBuf>,
     /// Something a folder-by-folder update cannot follow happened.
     pub everything: bool,
@@ -43,6 +44,7 @@ impl Changes {
 pub struct Watcher {
     fd: OwnedFd,
     dirs: HashMap<i32, PathBuf>,
+    roots: Vec<PathBuf>,
 }
 
 const MASK: u32 = libc::IN_CREATE
@@ -81,6 +83,7 @@ impl Watcher {
         let mut watcher = Watcher {
             fd,
             dirs: HashMap::new(),
+            roots: roots.iter().map(|root| root.to_path_buf()).collect(),
         };
         for root in roots.iter().filter(|r| r.is_dir()) {
             if !watcher.add_tree(root) {
@@ -206,18 +209,21 @@ impl Watcher {
             return;
         }
         if mask & (libc::IN_DELETE_SELF | libc::IN_MOVE_SELF) != 0 {
-            changes.everything = true;
-        } else if mask & libc::IN_ISDIR != 0 {
-            changes.everything = true;
-            if mask & (libc::IN_CREATE | libc::IN_MOVED_TO) != 0 {
-                let path = dir.join(std::ffi::OsStr::from_bytes(name));
-                if !self.add_tree(&path) {
-                    tracing::warn!(path = %path.display(), "cannot watch a new folder");
-                }
+            // A folder inside a root was removed or moved: its parent is
+            // watched too and names it (below). A root itself has no
+            // watched parent.
+            if self.roots.contains(&dir) {
+                changes.everything = true;
             }
-        } else {
-            changes.dir(&dir);
+            return;
         }
+        if mask & libc::IN_ISDIR != 0 && mask & (libc::IN_CREATE | libc::IN_MOVED_TO) != 0 {
+            let path = dir.join(std::ffi::OsStr::from_bytes(name));
+            if !self.add_tree(&path) {
+                tracing::warn!(path = %path.display(), "cannot watch a new folder");
+            }
+        }
+        changes.dir(&dir);
     }
 }
 
@@ -247,15 +253,34 @@ mod tests {
 
         let added = page.join("1_child");
         std::fs::create_dir(&added).unwrap();
-        assert!(settle(&mut watcher).everything);
+        let changes = settle(&mut watcher);
+        assert_eq!(changes.dirs, vec![page.clone()], "the folder that holds it");
+        assert!(!changes.everything);
 
         std::fs::write(added.join("note.txt"), "Title: C").unwrap();
-        assert_eq!(settle(&mut watcher).dirs, vec![added]);
+        assert_eq!(settle(&mut watcher).dirs, vec![added.clone()]);
 
         std::fs::write(page.join(".folio-1-1.tmp"), "x").unwrap();
         std::fs::remove_file(page.join(".folio-1-1.tmp")).unwrap();
         std::fs::write(root.path().join(".logins"), "{}").unwrap();
         std::fs::create_dir(root.path().join(".git")).unwrap();
         assert!(watcher.wait(Duration::from_millis(100)).is_empty());
+
+        std::fs::rename(&added, page.join("2_child")).unwrap();
+        let changes = settle(&mut watcher);
+        assert_eq!(
+            changes.dirs,
+            vec![page.clone()],
+            "a rename names its folder"
+        );
+        assert!(!changes.everything);
+        std::fs::remove_dir_all(page.join("2_child")).unwrap();
+        let changes = settle(&mut watcher);
+        assert!(changes.dirs.contains(&page), "a removal names its folder");
+        assert!(!changes.everything);
+
+        std::fs::rename(root.path(), root.path().with_extension("moved")).unwrap();
+        assert!(settle(&mut watcher).everything, "a root moved away");
+        std::fs::rename(root.path().with_extension("moved"), root.path()).unwrap();
     }
 }

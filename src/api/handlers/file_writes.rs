@@ -1,12 +1,13 @@
 //! The write routes of files (api.md §4.6) and user avatars (§4.5): upload,
 //! replace, meta update, rename, sort, delete.
 //!
-//! Every disk change runs inside `store.write`, and the answer is rendered
-//! from the fresh snapshot. Uploads answer in Kirby's upload envelope, where
+//! Every disk change runs under the store's writer lock (`Store::write_in`
+//! the owner's folder, which alone is read again), and the answer is
+//! rendered from the fresh snapshot. Uploads answer in Kirby's upload envelope, where
 //! even a refused upload is a 400 with a bare message.
 
 // FIXME: file writes use paths from the request's snapshot under a plain
-// `store.write`; when a concurrent request renames the page's folder the
+// `Store::write_in`; when a concurrent request renames the page's folder the
 // write fails with an error (no folder is recreated) instead of being
 // planned again like page content writes (`Store::write_if_current`).
 
@@ -29,11 +30,13 @@ use super::super::validation::{self, Form};
 use super::languages::content::write_content;
 use super::written::{self, Via};
 use crate::format::txt::Fields;
+use crate::store::Touched;
 use crate::store::files::{self as disk, rules};
 use crate::store::media;
 use crate::store::model::fields_for;
 use support::{
-    add_blueprint_fields, envelope, envelope_error, io_error, meta_path, owner_dir, render_file,
+    add_blueprint_fields, envelope, envelope_error, folder_of, io_error, meta_path, owner_dir,
+    render_file,
 };
 
 /// `POST P/files`: every file part is one upload; `sort` and `template`
@@ -121,7 +124,9 @@ fn create_one(
     let meta = meta_path(&path, call.default_code().as_deref());
     call.app
         .store
-        .write(|_| disk::create(&path, &part.data, &meta, &fields))
+        .write_in(folder_of(&path), |_| {
+            disk::create(&path, &part.data, &meta, &fields)
+        })
         .map_err(io_error)?;
     call.site = call.app.store.site();
     let mut data = render_file(call, key, &filename, existing.is_none())?;
@@ -207,7 +212,9 @@ fn replace_one(
     support::check_accept(call, template.as_deref(), &found.filename, &part.data)?;
     call.app
         .store
-        .write(|_| disk::replace(&found.path, &part.data))
+        .write_in(folder_of(&found.path), |_| {
+            disk::replace(&found.path, &part.data)
+        })
         .map_err(io_error)?;
     call.site = call.app.store.site();
     render_file(call, key, &found.filename, false)
@@ -325,7 +332,9 @@ pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
     let codes = support::language_codes(call);
     call.app
         .store
-        .write(|_| disk::rename(&found.path, &new_filename, &codes))
+        .write_in(folder_of(&found.path), |_| {
+            disk::rename(&found.path, &new_filename, &codes)
+        })
         .map_err(io_error)?;
     call.site = call.app.store.site();
     Ok(Reply::Model(
@@ -383,12 +392,17 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
         fields.set("sort", position.to_string());
         writes.push((meta_path(&found.path, code.as_deref()), fields));
     }
+    let folders = writes
+        .iter()
+        .map(|(meta, _)| folder_of(meta).to_owned())
+        .collect();
     call.app
         .store
-        .write(|_| {
-            writes
+        .write_refreshing(|_| {
+            let written = writes
                 .iter()
-                .try_for_each(|(meta, fields)| disk::write_meta(meta, fields))
+                .try_for_each(|(meta, fields)| disk::write_meta(meta, fields));
+            (written, Touched::Folders(folders))
         })
         .map_err(io_error)?;
     let files = file::listable(call, owner);

@@ -13,12 +13,12 @@ use super::super::request::Body;
 use super::super::select;
 use crate::format::php::{PhpArray, PhpKey, PhpValue};
 use crate::format::slug::{slug, trim_php};
-use crate::store::Language;
 use crate::store::languages::{
     self as store, LanguageError, LanguageSpec, category_name, language_path, locale_from_json,
     read_raw,
 };
 use crate::store::scan::Roots;
+use crate::store::{Language, Touched};
 
 #[path = "languages_content.rs"]
 pub mod content;
@@ -197,7 +197,11 @@ fn write(
     call: &mut Call,
     change: impl FnOnce(&crate::store::Site) -> Result<(), LanguageError>,
 ) -> ApiResult<()> {
-    let result = call.app.store.write_if_current(&call.site, change);
+    // A language change can rename content files anywhere in the site.
+    let result = call
+        .app
+        .store
+        .write_if_current(&call.site, &Touched::Everything, change);
     call.site = call.app.store.site();
     match result {
         Ok(done) => done.map_err(|e| ApiError::internal(e.to_string())),

@@ -17,11 +17,11 @@ use super::write_language;
 use crate::app::App;
 use crate::blueprint::Blueprint;
 use crate::format::txt::Fields;
-use crate::store::PageRef;
 use crate::store::commit::{CommitError, ContentWrite};
 use crate::store::content::{content_path, write_fields};
 use crate::store::languages::translation_fields;
 use crate::store::model::{Site, Translated, fields_for};
+use crate::store::{PageRef, Touched};
 
 /// A model whose content is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,8 +59,11 @@ pub fn write_content(
         _ => None,
     };
     let written = app.store.write_refreshing(|site| {
-        let written = write_current(app, site, model, ids.as_deref(), code.as_deref(), changes);
-        (written.map(|(fields, _)| fields), None)
+        match write_current(app, site, model, ids.as_deref(), code.as_deref(), changes) {
+            Ok((fields, dir)) => (Ok(fields), Touched::Folders(vec![dir])),
+            // Nothing was written.
+            Err(error) => (Err(error), Touched::Folders(Vec::new())),
+        }
     });
     call.site = app.store.site();
     written

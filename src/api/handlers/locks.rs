@@ -127,7 +127,7 @@ fn change(
         return Ok(Reply::NotFound);
     }
     let path = lock_path(&target.dir);
-    call.app.store.write(|_| {
+    call.app.store.write_in(&target.dir, |_| {
         let mut file: LockFile = locks::read(&path);
         let before = file.get(&target.key);
         let mut entry = before.clone();

@@ -30,9 +30,9 @@ use crate::blueprint::default_values;
 use crate::config::UuidOption;
 use crate::format::slug::slug as slugify;
 use crate::format::txt::Fields;
-use crate::store::Stale;
 use crate::store::pages::{self as folders, CopyOptions, FolderError, no_faults};
 use crate::store::{Page, PageRef, Site, Status};
+use crate::store::{Stale, Touched};
 
 pub use input::{merge, object_body, show_submitted, stored_text};
 pub use status::change_status;
@@ -80,7 +80,8 @@ pub fn delete(call: &mut Call) -> ApiResult<Reply> {
         ));
     }
     let renumbered = status::close_gap(call, page);
-    commit(call, |_| {
+    let siblings = children_dir(call, p.parent);
+    commit(call, &[siblings], |_| {
         folders::delete_page(&p.dir, &no_faults)?;
         folders::renumber(&renumbered, &no_faults)
     })?;
@@ -119,9 +120,10 @@ fn create(call: &mut Call, parent: Option<PageRef>) -> ApiResult<Reply> {
     };
     let id = child_id(&call.site, parent, &slug);
     let fields = new_content(call, &template, &id, &content);
-    let dir = children_dir(call, parent).join("_drafts").join(&slug);
+    let siblings = children_dir(call, parent);
+    let dir = siblings.join("_drafts").join(&slug);
     let file_name = content_file_name(&template, call.default_code().as_deref());
-    commit(call, |_| {
+    commit(call, &[siblings], |_| {
         folders::create_page(&dir, &file_name, &fields, &no_faults)
     })?;
     answer(call, &id)
@@ -165,8 +167,9 @@ pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
         files: input::flag(call.body.get("files")),
         uuid_v4: call.app.config.content_uuid == UuidOption::V4,
     };
-    let to = children_dir(call, p.parent).join("_drafts").join(&slug);
-    commit(call, |_| {
+    let siblings = children_dir(call, p.parent);
+    let to = siblings.join("_drafts").join(&slug);
+    commit(call, &[siblings], |_| {
         folders::copy_page(&p.dir, &to, options, &no_faults)
     })?;
     let id = child_id(&call.site, p.parent, &slug);
@@ -206,7 +209,9 @@ fn retitle_copy(call: &mut Call, id: &str, dir: &std::path::Path, title: String)
         .ok_or_else(|| ApiError::page_not_found(id))?;
     let changes = [("title".to_owned(), Some(title))];
     if let Err(error) = write_content(call, &ContentModel::Page(copy), &changes) {
-        commit(call, |_| folders::delete_page(dir, &no_faults))?;
+        commit(call, &[dir.to_owned()], |_| {
+            folders::delete_page(dir, &no_faults)
+        })?;
         return Err(error);
     }
     Ok(())
@@ -235,7 +240,8 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     }
     check_free(&call.site, p.parent, &slug, Some(page))?;
     let to = p.dir.with_file_name(folder_name(&p, &slug));
-    commit(call, |_| folders::move_dir(&p.dir, &to))?;
+    let siblings = children_dir(call, p.parent);
+    commit(call, &[siblings], |_| folders::move_dir(&p.dir, &to))?;
     answer(call, &child_id(&call.site, p.parent, &slug))
 }
 
@@ -309,12 +315,19 @@ pub fn title_input(call: &Call) -> ApiResult<String> {
 }
 
 /// Runs a change with writes serialised and refreshes the call's snapshot,
-/// whether or not the change worked.
+/// whether or not the change worked. `touched` are the folders the change
+/// may alter (a page's own folder, or the folder its siblings live in):
+/// only those are read again.
 fn commit<T, E: Into<WriteError>>(
     call: &mut Call,
+    touched: &[PathBuf],
     change: impl FnOnce(&Site) -> Result<T, E>,
 ) -> ApiResult<T> {
-    let result = call.app.store.write_if_current(&call.site, change);
+    let touched = Touched::Folders(touched.to_vec());
+    let result = call
+        .app
+        .store
+        .write_if_current(&call.site, &touched, change);
     call.site = call.app.store.site();
     match result {
         Ok(done) => done.map_err(|e| e.into().into()),

@@ -70,7 +70,10 @@ fn answer(call: &mut Call, id: &str) -> ApiResult<Reply> {
 
 /// Runs one account write under the store's writer lock.
 fn write(call: &Call, change: impl FnOnce() -> Result<(), AccountError>) -> ApiResult<()> {
-    call.app.store.write(|_| change()).map_err(ApiError::from)
+    let store = &call.app.store;
+    store
+        .write_in(store.accounts_dir(), |_| change())
+        .map_err(ApiError::from)
 }
 
 /// `POST users`.
@@ -163,7 +166,7 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let id = target.id.clone();
     call.app
         .store
-        .write(|site| {
+        .write_in(call.app.store.accounts_dir(), |site| {
             let current = site
                 .user(&id)
                 .ok_or_else(|| AccountError::Unwritable(id.clone()))?;
@@ -224,7 +227,7 @@ pub fn change_email(call: &mut Call) -> ApiResult<Reply> {
     let id = target.id.clone();
     call.app
         .store
-        .write(|site| {
+        .write_in(call.app.store.accounts_dir(), |site| {
             if site.users.iter().any(|u| u.email == email && u.id != id) {
                 return Err(AccountError::Duplicate(email.clone()));
             }

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use super::{Entry, Fingerprint, Scanner};
-use crate::store::{PageRef, Site};
+use crate::store::{Page, PageRef, Site};
 
 /// A run of at least this many page folders is split.
 const SPLIT_AT: usize = 256;
@@ -98,29 +98,48 @@ impl Scanner<'_> {
         refs: Vec<PageRef>,
         parent: Option<PageRef>,
     ) -> Vec<PageRef> {
-        let offset = self.site.pages.len();
-        let shifted = |list: &mut Vec<PageRef>| list.iter_mut().for_each(|r| *r += offset);
-        for mut page in helper.site.pages {
-            let p = Arc::make_mut(&mut page);
-            p.parent = match p.parent {
-                Some(local) => Some(local + offset),
-                None => parent,
-            };
-            shifted(&mut p.children);
-            shifted(&mut p.drafts);
-            shifted(&mut p.child_index.listed);
-            shifted(&mut p.child_index.unlisted);
-            self.site.pages.push(page);
-        }
+        let offset = append_pages(&mut self.site.pages, helper.site.pages, parent);
         let by_id = Arc::make_mut(&mut self.site.by_id);
         for (id, local) in helper.site.by_id.iter() {
             // The first page with an id keeps it, as in a one-thread scan.
-            by_id.entry(id.clone()).or_insert(local + offset);
+            match by_id.entry(id.clone()) {
+                std::collections::hash_map::Entry::Occupied(_) => self.site.duplicate_ids = true,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(local + offset);
+                }
+            }
         }
+        self.site.duplicate_ids |= helper.site.duplicate_ids;
         self.site.problems.extend(helper.site.problems);
         self.print.add_part(&helper.print);
         refs.into_iter().map(|r| r + offset).collect()
     }
+}
+
+/// Appends pages read by another scanner to `arena`. Their references
+/// count from 0, so they are shifted past the pages already there; pages
+/// without a parent (the other scanner's top pages) get `parent`. Returns
+/// the shift.
+pub(super) fn append_pages(
+    arena: &mut Vec<Arc<Page>>,
+    pages: Vec<Arc<Page>>,
+    parent: Option<PageRef>,
+) -> usize {
+    let offset = arena.len();
+    let shifted = |list: &mut Vec<PageRef>| list.iter_mut().for_each(|r| *r += offset);
+    for mut page in pages {
+        let p = Arc::make_mut(&mut page);
+        p.parent = match p.parent {
+            Some(local) => Some(local + offset),
+            None => parent,
+        };
+        shifted(&mut p.children);
+        shifted(&mut p.drafts);
+        shifted(&mut p.child_index.listed);
+        shifted(&mut p.child_index.unlisted);
+        arena.push(page);
+    }
+    offset
 }
 
 #[cfg(test)]

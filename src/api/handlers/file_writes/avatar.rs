@@ -64,7 +64,7 @@ fn avatar_one(call: &mut Call, target: &crate::store::User, part: &Part) -> ApiR
     // leaves the user without one
     call.app
         .store
-        .write(|_| {
+        .write_in(support::folder_of(&path), |_| {
             disk::create(&path, &part.data, &meta, &fields)?;
             old.map_or(Ok(()), |old| disk::delete(&old, &codes))
         })

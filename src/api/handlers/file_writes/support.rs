@@ -377,13 +377,20 @@ pub fn body_object(call: &Call) -> ApiResult<Map<String, Value>> {
     }
 }
 
+/// The folder a file lives in: the one a file write touches (its owner's).
+pub fn folder_of(path: &std::path::Path) -> &std::path::Path {
+    path.parent().unwrap_or(path)
+}
+
 /// Removes a file with its meta files in every language, and refreshes the
 /// call's snapshot.
 pub fn delete_file(call: &mut Call, path: &std::path::Path) -> ApiResult<crate::api::reply::Reply> {
     let codes = language_codes(call);
     call.app
         .store
-        .write(|_| crate::store::files::delete(path, &codes))
+        .write_in(folder_of(path), |_| {
+            crate::store::files::delete(path, &codes)
+        })
         .map_err(super::io_error)?;
     call.site = call.app.store.site();
     Ok(crate::api::reply::Reply::Ok)

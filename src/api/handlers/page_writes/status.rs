@@ -52,7 +52,8 @@ pub fn change_status(call: &mut Call) -> ApiResult<Reply> {
         Status::Draft | Status::Unlisted => unpublish(call, page, target),
         Status::Listed => list(call, page, position(call.body.get("position")))?,
     };
-    commit(call, |_| folders::renumber(&moves, &no_faults))?;
+    let siblings = children_dir(call, p.parent);
+    commit(call, &[siblings], |_| folders::renumber(&moves, &no_faults))?;
     answer(call, &p.id)
 }
 

@@ -52,7 +52,9 @@ pub fn change_template(call: &mut Call) -> ApiResult<Reply> {
     }
     if template != p.template {
         let files = converted_files(call, &p, &template);
-        commit(call, |_| replace_content_files(&files))?;
+        commit(call, std::slice::from_ref(&p.dir), |_| {
+            replace_content_files(&files)
+        })?;
     }
     answer(call, &p.id)
 }
