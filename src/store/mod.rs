@@ -322,32 +322,22 @@ impl Store {
     /// Reads the folders `dirs` again after change notices; what cannot be
     /// followed folder by folder is a full refresh.
     ///
-    /// The folders are read before the writer lock is taken: listing a page
-    /// with 100,000 children takes a while, and most notices are echoes of
-    /// Folio's own writes, which find the folders as the snapshot shows them
-    /// and need the lock not at all.
+    /// Most notices are echoes of Folio's own writes, which have read the
+    /// folders already: a look that keeps nothing tells so without the
+    /// writer lock. Otherwise the folders are read under the lock, after
+    /// any write in progress (whose echo this may be) has published.
     fn refresh_folders(&self, dirs: &[PathBuf]) {
-        let touched = Touched::Folders(dirs.to_vec());
-        let seen = self.site();
-        let outcome = self.reread(&seen, &touched);
-        if matches!(outcome, Refreshed::Unchanged) {
+        let site = self.site();
+        let echoes = dirs
+            .iter()
+            .all(|dir| refresh::is_current(&site, &self.roots.content, dir));
+        if echoes {
             return;
         }
         let guard = self.writer.lock();
-        let current = self.site();
-        // A write published meanwhile: read the folders again on its snapshot.
-        let outcome = if Arc::ptr_eq(&seen, &current) {
-            outcome
-        } else {
-            self.reread(&current, &touched)
-        };
-        match outcome {
-            Refreshed::Unchanged => {}
-            Refreshed::Updated(next) => self.publish(*next),
-            Refreshed::NeedsScan => {
-                drop(guard);
-                self.refresh();
-            }
+        if !self.refresh_locked(&Touched::Folders(dirs.to_vec())) {
+            drop(guard);
+            self.refresh();
         }
     }
 }

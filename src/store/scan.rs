@@ -69,14 +69,16 @@ type Cached = (Stamp, u64, Parsed);
 /// nanoseconds and the inode. Whole seconds are not enough: two writes in
 /// one second with the same size would look unchanged. An atomic write
 /// replaces the inode, so Folio's own writes always count as changes.
-type Stamp = (i128, u64);
+/// Nanoseconds since 1970 fit an `i64` until 2262; a stamp is kept per file
+/// and per listed entry, so its size counts on a big site.
+type Stamp = (i64, u64);
 
 fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
     let nanos = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos() as i128);
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
     #[cfg(unix)]
     let inode = std::os::unix::fs::MetadataExt::ino(meta);
     #[cfg(not(unix))]
@@ -143,28 +145,36 @@ fn list_dir(dir: &Path, print: &mut Fingerprint) -> Vec<Entry> {
 /// may find from the fingerprint alone that it need not look further, and
 /// so spare the sort (100,000 names take tens of milliseconds).
 fn read_entries(dir: &Path, print: &mut Fingerprint) -> Vec<Entry> {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let entries: Vec<Entry> = read
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let facts = entry_facts(&e)?;
-            Some(Entry {
-                name,
-                path: e.path(),
-                is_dir: facts.is_dir,
-                size: facts.size,
-                modified: facts.modified,
-                stamp: facts.stamp,
-            })
-        })
-        .collect();
-    for entry in &entries {
-        print.add(entry);
-    }
+    let mut entries = Vec::new();
+    each_entry(dir, |entry, name, facts| {
+        print.add_entry(dir, &name, &facts);
+        entries.push(Entry {
+            path: entry.path(),
+            name,
+            is_dir: facts.is_dir,
+            size: facts.size,
+            modified: facts.modified,
+            stamp: facts.stamp,
+        });
+    });
     entries
+}
+
+/// Calls `each` for every entry of `dir` a scan lists, in the order the
+/// file system lists them: those with a UTF-8 name whose facts can be read.
+/// The one place that says which entries count, for the scan and the look.
+fn each_entry(dir: &Path, mut each: impl FnMut(&std::fs::DirEntry, String, Facts)) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in read.flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if let Some(facts) = entry_facts(&entry) {
+            each(&entry, name, facts);
+        }
+    }
 }
 
 fn sort_entries(entries: &mut [Entry]) {
@@ -241,20 +251,23 @@ fn folder_modified(path: &Path) -> i64 {
 pub struct Fingerprint(u64);
 
 impl Fingerprint {
-    fn add(&mut self, entry: &Entry) {
-        self.add_entry(&entry.name, &entry.path, entry.size, entry.stamp);
-    }
-
-    fn add_entry(&mut self, name: &str, path: &Path, size: u64, stamp: Stamp) {
+    /// Adds the entry `name` of the folder `dir`: its path, and a file's
+    /// size and stamp (a folder has neither; see [`entry_facts`]).
+    fn add_entry(&mut self, dir: &Path, name: &str, facts: &Facts) {
         use std::hash::{Hash, Hasher};
         if is_scratch(name) {
             return;
         }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        // The raw bytes: `Path`'s own hash walks its components.
-        path.as_os_str().as_encoded_bytes().hash(&mut hasher);
-        size.hash(&mut hasher);
-        stamp.hash(&mut hasher);
+        // The path as raw bytes, in two pieces, so that a look need not
+        // build it (`Path`'s own hash would also walk its components). No
+        // path holds a NUL: it ends each piece.
+        hasher.write(dir.as_os_str().as_encoded_bytes());
+        hasher.write_u8(0);
+        hasher.write(name.as_bytes());
+        hasher.write_u8(0);
+        facts.size.hash(&mut hasher);
+        facts.stamp.hash(&mut hasher);
         self.0 = self.0.wrapping_add(hasher.finish());
     }
 

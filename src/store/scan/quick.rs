@@ -20,7 +20,7 @@
 use std::path::{Path, PathBuf};
 
 use super::split::{available_threads, side_by_side};
-use super::{Fingerprint, Folder, Roots, entry_facts};
+use super::{Fingerprint, Folder, Roots, each_entry};
 
 /// Folders with at least this many subfolders have them walked by two
 /// threads (when the machine has cores to spare): the walk of a page with
@@ -48,30 +48,26 @@ pub fn fingerprint(roots: &Roots, languages: bool) -> u64 {
 /// hold tens of megabytes for the length of the walk.
 fn walk(dir: &Path, kind: Folder, threads: usize) -> Fingerprint {
     let mut print = Fingerprint::default();
-    let Ok(read) = std::fs::read_dir(dir) else {
-        // A missing folder counts as an empty one, as in the scan.
-        return print;
-    };
     let mut below = Vec::new();
-    for entry in read.flatten() {
-        // What the scan skips: names that are not UTF-8, entries that
-        // cannot be read. Links are followed, as the scan follows them.
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        let Some(facts) = entry_facts(&entry) else {
-            continue;
-        };
-        let path = entry.path();
-        print.add_entry(&name, &path, facts.size, facts.stamp);
+    each_entry(dir, |entry, name, facts| {
+        print.add_entry(dir, &name, &facts);
         if facts.is_dir
             && let Some(sub) = kind.subfolder(&name)
         {
-            below.push((path, sub));
+            below.push((entry.path(), sub));
         }
-    }
+    });
     print.add_part(&walk_all(&below, threads));
     print
+}
+
+/// The share of the folder `dir`'s own entries in a fingerprint, without
+/// looking below it or keeping anything: what `scan::refresh` compares
+/// first, since most folders it is asked about have not changed.
+pub(super) fn listing(dir: &Path) -> u64 {
+    let mut print = Fingerprint::default();
+    each_entry(dir, |_, name, facts| print.add_entry(dir, &name, &facts));
+    print.finish()
 }
 
 /// The sum over `dirs`; a long list is split between threads.

@@ -25,6 +25,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
+use super::quick;
 use super::split::{append_pages, available_threads};
 use super::{
     Entry, Fingerprint, Folder, ParseCache, Scanner, folder_modified, read_entries, sort_entries,
@@ -235,6 +236,15 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
     Refreshed::Updated(Box::new(next))
 }
 
+/// Whether the folder `dir` (as for [`refresh_folder`]) is as `site` shows
+/// it, by a look that keeps nothing: most folders asked about are echoes of
+/// a write that has read them already, and on a page with 100,000 children
+/// [`refresh_folder`] would hold tens of megabytes of entries to find that
+/// out.
+pub fn is_current(site: &Site, content: &Path, dir: &Path) -> bool {
+    owner_of(site, content, dir).is_some_and(|owner| Old::of(site, owner, content).is_current())
+}
+
 /// The snapshot with the accounts in `accounts` read again.
 pub fn refresh_accounts(site: &Site, accounts: &Path, cache: &ParseCache) -> Refreshed {
     let mut scanner = Scanner {
@@ -301,6 +311,13 @@ struct Old<'a> {
 }
 
 impl<'a> Old<'a> {
+    /// Whether the folder's and its `_drafts` folder's entries are as the
+    /// snapshot saw them.
+    fn is_current(&self) -> bool {
+        quick::listing(self.dir) == self.listing_print
+            && quick::listing(&self.dir.join("_drafts")) == self.drafts_print
+    }
+
     fn of(site: &'a Site, owner: Owner, content: &'a Path) -> Old<'a> {
         match owner {
             Owner::Site => Old {
