@@ -38,6 +38,18 @@ impl App {
     /// Opens the site at `root`. Only a broken config stops start-up; broken
     /// content, account or blueprint files are reported and skipped.
     pub fn open(root: &Path) -> anyhow::Result<Arc<App>> {
+        App::open_with(root, Secret::Kept)
+    }
+
+    /// Opens the site at `root` to look at it only (`folio check`): the
+    /// CSRF secret is made up in memory instead of read from, or written
+    /// to, `site/sessions`, so a read-only site can be checked and a check
+    /// leaves the folder as it found it.
+    pub fn inspect(root: &Path) -> anyhow::Result<Arc<App>> {
+        App::open_with(root, Secret::Passing)
+    }
+
+    fn open_with(root: &Path, secret: Secret) -> anyhow::Result<Arc<App>> {
         let root = root
             .canonicalize()
             .with_context(|| format!("cannot open site `{}`", root.display()))?;
@@ -63,12 +75,15 @@ impl App {
         Ok(Arc::new(App {
             translations: Translations::load(&root),
             sessions: FileSessionStore::new(sessions_dir.clone()),
-            csrf_secret: CsrfSecret::load_or_create(&sessions_dir).with_context(|| {
-                format!(
-                    "cannot keep the csrf secret in `{}`",
-                    sessions_dir.display()
-                )
-            })?,
+            csrf_secret: match secret {
+                Secret::Kept => CsrfSecret::load_or_create(&sessions_dir).with_context(|| {
+                    format!(
+                        "cannot keep the csrf secret in `{}`",
+                        sessions_dir.display()
+                    )
+                })?,
+                Secret::Passing => CsrfSecret::from_bytes(rand::random()),
+            },
             basic_cache: BasicCache::default(),
             login_trials: LoginTrials::new(&root.join("site/accounts")),
             root,
@@ -89,6 +104,14 @@ impl App {
             .and_then(|roles| roles.iter().find(|r| r.name == name).cloned())
             .unwrap_or_else(Role::shared_nobody)
     }
+}
+
+/// Where the CSRF secret of anonymous sessions comes from.
+enum Secret {
+    /// `site/sessions/.folio-csrf-secret`, created when missing.
+    Kept,
+    /// A fresh one that only lives as long as the process.
+    Passing,
 }
 
 /// Every role: the user blueprints except `default`, plus the built-in admin

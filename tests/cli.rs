@@ -25,6 +25,10 @@ fn check_passes_a_clean_site() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("0 problem(s)"), "{stdout}");
+    assert!(
+        !root.join("site/sessions").exists(),
+        "a check writes nothing into the site"
+    );
 }
 
 #[test]
