@@ -156,21 +156,12 @@ impl Store {
         *self.current.write() = site.into();
     }
 
-    /// Runs `change` with writes serialised, then rescans so the index shows it.
-    pub fn write<T>(&self, change: impl FnOnce(&Site) -> T) -> T {
-        let _guard = self.writer.lock();
-        let site = self.current.read().clone();
-        let result = change(&site);
-        self.rescan_locked();
-        result
-    }
-
-    /// Like [`Store::write`], but only if the folder is still as it was in
-    /// `seen`, the snapshot the caller based its change on. A write planned
-    /// on an older snapshot (a concurrent request renamed the folder in the
-    /// meantime) is refused with [`Stale`] and must be planned again.
-    ///
-    /// Only the folders `touched` names are read again afterwards.
+    /// Runs `change` with writes serialised, then reads the folders
+    /// `touched` names again so the index shows the change; but only if the
+    /// folder is still as it was in `seen`, the snapshot the caller based
+    /// its change on. A write planned on an older snapshot (a concurrent
+    /// request renamed the folder in the meantime) is refused with [`Stale`]
+    /// and must be planned again.
     pub fn write_if_current<T>(
         &self,
         seen: &Arc<Site>,
@@ -187,16 +178,17 @@ impl Store {
         Ok(result)
     }
 
-    /// Like [`Store::write`] for a change inside the folder `dir` (a page's,
-    /// the site's, `site/accounts` or an account's; see [`Touched`]): the
-    /// snapshot is updated for that folder alone instead of rescanning the
-    /// site, so such a write costs the same on a site of any size.
+    /// Runs `change` with writes serialised, for a change inside the folder
+    /// `dir` (a page's, the site's, `site/accounts` or an account's; see
+    /// [`Touched`]): the snapshot is updated for that folder alone instead
+    /// of rescanning the site, so such a write costs the same on a site of
+    /// any size.
     pub fn write_in<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
         self.write_refreshing(|site| (change(site), Touched::Folders(vec![dir.to_owned()])))
     }
 
-    /// Like [`Store::write`], where `change` also says what it touched on
-    /// disk: only that is read again.
+    /// Runs `change` with writes serialised; `change` also says what it
+    /// touched on disk, and only that is read again.
     pub fn write_refreshing<T>(&self, change: impl FnOnce(&Site) -> (T, Touched)) -> T {
         let _guard = self.writer.lock();
         let site = self.current.read().clone();
@@ -327,14 +319,19 @@ impl Store {
     /// writer lock. Otherwise the folders are read under the lock, after
     /// any write in progress (whose echo this may be) has published.
     fn refresh_folders(&self, dirs: &[PathBuf]) {
-        let site = self.site();
-        let echoes = dirs
-            .iter()
-            .all(|dir| refresh::is_current(&site, &self.roots.content, dir));
-        if echoes {
+        let echoes = || {
+            let site = self.site();
+            dirs.iter()
+                .all(|dir| refresh::is_current(&site, &self.roots.content, dir))
+        };
+        if echoes() {
             return;
         }
         let guard = self.writer.lock();
+        // The write this may echo has published by now.
+        if echoes() {
+            return;
+        }
         if !self.refresh_locked(&Touched::Folders(dirs.to_vec())) {
             drop(guard);
             self.refresh();

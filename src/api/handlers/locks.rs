@@ -112,9 +112,6 @@ pub fn resolve(call: &mut Call) -> ApiResult<Reply> {
     })
 }
 
-// FIXME: `Store::write` rescans the whole site after each lock change,
-// although `.lock` files are not part of the snapshot; a writer lock
-// without the rescan would do.
 /// Reads, changes and writes one model's entry under the store's write
 /// lock, so two requests never interleave on one `.lock` file.
 fn change(

@@ -3,7 +3,7 @@
 //! template. Status changes live in [`status`].
 //!
 //! Each handler finds the page, asks [`crate::api::access`], checks the
-//! input, then changes the disk inside `Store::write` through
+//! input, then changes the disk inside `Store::write_if_current` through
 //! [`crate::store::pages`] and answers with the page as it is now.
 
 mod input;

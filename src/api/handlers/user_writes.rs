@@ -3,7 +3,8 @@
 //! Each handler follows Kirby's `UserRules`: find the user, check the body,
 //! apply the rules in Kirby's order (validation or permission first, as
 //! Kirby does, so the same bad request gets the same error key), then write
-//! through [`crate::store::accounts`] inside `Store::write` and answer with
+//! through [`crate::store::accounts`] inside `Store::write_in` (which reads
+//! `site/accounts` again, and nothing else) and answer with
 //! the refreshed user. Permissions come from [`crate::api::access`].
 
 use serde_json::{Map, Value};

@@ -77,21 +77,29 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
 
     // The pages the folder holds now: those of folders already known are
     // kept, new folders are read (into the scanner, numbered from 0).
-    let known: HashMap<&Path, PageRef> = old
-        .children
-        .iter()
-        .chain(old.drafts)
-        .map(|&r| (site.pages[r].dir.as_path(), r))
-        .collect();
+    // Known pages by folder name, children and drafts apart: the folder
+    // they are in is known, and names hash far faster than whole paths.
+    let by_name = |refs: &'_ [PageRef]| -> HashMap<&str, PageRef> {
+        refs.iter()
+            .filter_map(|&r| Some((site.pages[r].dir.file_name()?.to_str()?, r)))
+            .collect()
+    };
+    let (known_children, known_drafts) = (by_name(old.children), by_name(old.drafts));
     let parent_id = match owner {
         Owner::Site => "",
         Owner::Page(at) => site.pages[at].id.as_str(),
     };
-    let read =
-        |entry: &Entry, draft: bool, scanner: &mut Scanner| match known.get(entry.path.as_path()) {
+    let read = |entry: &Entry, draft: bool, scanner: &mut Scanner| {
+        let known = if draft {
+            &known_drafts
+        } else {
+            &known_children
+        };
+        match known.get(entry.name.as_str()) {
             Some(&kept) => Some(Slot::Kept(kept)),
             None => scanner.page(entry, None, parent_id, draft).map(Slot::New),
-        };
+        }
+    };
     let children: Vec<Slot> = entries
         .iter()
         .filter(|e| e.is_dir && Folder::Pages.subfolder(&e.name) == Some(Folder::Pages))
