@@ -203,11 +203,7 @@ fn plan(
 mod tests {
     use super::*;
     use crate::store::Store;
-
-    fn write(path: &std::path::Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::store::test_files::write;
 
     fn job(page: &str, changes: &[(&str, Option<&str>)]) -> Job {
         Job {

@@ -2,11 +2,7 @@ use std::path::Path;
 
 use super::*;
 use crate::store::scan::{ParseCache, scan};
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use crate::store::test_files::write;
 
 fn spec(code: &str, default: bool) -> LanguageSpec {
     LanguageSpec {

@@ -401,14 +401,22 @@ fn lower_thread_priority() {
     }
 }
 
+/// Helpers for the store's tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_files {
+    use std::path::Path;
 
-    fn write(path: &Path, text: &str) {
+    /// Writes `text` to `path`, making the folders it needs.
+    pub fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_files::write;
 
     #[test]
     fn a_page_files_write_updates_that_page_and_keeps_the_rest() {

@@ -305,6 +305,7 @@ pub fn delete_page(dir: &Path, check: Checkpoint) -> Result<(), FolderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_files::write;
 
     #[test]
     fn v4_uuids_carry_version_and_variant() {
@@ -319,11 +320,6 @@ mod tests {
                 .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_ne!(uuid, new_uuid_v4());
-    }
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
     }
 
     fn names(dir: &Path) -> Vec<String> {

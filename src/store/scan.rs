@@ -484,17 +484,7 @@ impl Scanner<'_> {
         let entries = list_dir(&entry.path, &mut listing);
         self.print.add_part(&listing);
         let (contents, files) = self.contents_and_files(&entries, None);
-        let modified = entries
-            .iter()
-            .filter(|e| !e.is_dir && e.name.ends_with(".txt"))
-            .map(|e| e.modified)
-            .max()
-            .unwrap_or_else(|| folder_modified(&entry.path));
-        // The last content file in natural order names the template.
-        let (template, content) = contents
-            .into_iter()
-            .last()
-            .unwrap_or_else(|| ("default".into(), Translated::new()));
+        let (template, content, modified) = page_parts(&entry.path, &entries, contents);
         let me = self.site.pages.len();
         self.site.pages.push(Arc::new(Page {
             id: id.clone(),
@@ -620,6 +610,29 @@ impl Scanner<'_> {
             avatar,
         }))
     }
+}
+
+/// What a page takes from its own folder `dir`, given its entries and the
+/// content files read from them: the template and content (the last
+/// content file in natural order names the template; `default` without
+/// one) and the newest modification time of its content files (without
+/// one, the folder's own).
+fn page_parts(
+    dir: &Path,
+    entries: &[Entry],
+    contents: Vec<(String, Translated)>,
+) -> (String, Translated, i64) {
+    let modified = entries
+        .iter()
+        .filter(|e| !e.is_dir && e.name.ends_with(".txt"))
+        .map(|e| e.modified)
+        .max()
+        .unwrap_or_else(|| folder_modified(dir));
+    let (template, content) = contents
+        .into_iter()
+        .last()
+        .unwrap_or_else(|| ("default".into(), Translated::new()));
+    (template, content, modified)
 }
 
 fn file_from(entry: &Entry, meta: Translated) -> File {
@@ -793,6 +806,7 @@ pub fn php_to_json(value: &PhpValue) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_files::write;
 
     #[test]
     fn splits_sorting_numbers() {
@@ -804,11 +818,6 @@ mod tests {
         assert_eq!(split_num("about"), (None, "about".into()));
         assert_eq!(split_num("foo_bar"), (Some(0), "bar".into()));
         assert_eq!(split_num("_x"), (None, "_x".into()));
-    }
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
     }
 
     #[test]

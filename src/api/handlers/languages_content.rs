@@ -251,7 +251,6 @@ fn locate(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::sync::Arc;
 
     use axum::http::HeaderMap;
@@ -260,14 +259,10 @@ mod tests {
     use crate::api::call::Actor;
     use crate::api::request::{Body, Query};
     use crate::auth::flow::SessionState;
+    use crate::store::test_files::write;
 
     const LANGUAGE: &str =
         "<?php\n\nreturn ['code' => 'CODE', 'default' => DEFAULT, 'name' => 'CODE'];";
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
 
     /// An English + German site whose `note` blueprint keeps `date` untranslated.
     fn site() -> (tempfile::TempDir, Arc<App>) {

@@ -94,11 +94,7 @@ fn walk_all(dirs: &[(PathBuf, Folder)], threads: usize) -> Fingerprint {
 mod tests {
     use super::super::{ParseCache, scan_on};
     use super::*;
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::store::test_files::write;
 
     fn roots(dir: &Path) -> Roots {
         Roots::for_site(dir)

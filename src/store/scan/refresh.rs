@@ -28,7 +28,7 @@ use std::sync::{Arc, LazyLock};
 use super::quick;
 use super::split::{append_pages, available_threads};
 use super::{
-    Entry, Fingerprint, Folder, ParseCache, Scanner, folder_modified, read_entries, sort_entries,
+    Entry, Fingerprint, Folder, ParseCache, Scanner, page_parts, read_entries, sort_entries,
 };
 use crate::store::model::{ChildIndex, Page, PageRef, Site, Status, Translated};
 
@@ -206,17 +206,7 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
         }
         Owner::Page(at) => {
             let page = &site.pages[at];
-            let modified = entries
-                .iter()
-                .filter(|e| !e.is_dir && e.name.ends_with(".txt"))
-                .map(|e| e.modified)
-                .max()
-                .unwrap_or_else(|| folder_modified(&page.dir));
-            // The last content file in natural order names the template.
-            let (template, content) = contents
-                .into_iter()
-                .last()
-                .unwrap_or_else(|| ("default".into(), Translated::new()));
+            let (template, content, modified) = page_parts(&page.dir, &entries, contents);
             let template_changed = template != page.template;
             next.pages[at] = Arc::new(Page {
                 id: page.id.clone(),
@@ -416,11 +406,7 @@ mod tests {
 
     use super::super::{Roots, scan};
     use super::*;
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::store::test_files::write;
 
     /// Everything a snapshot says about the site, by id rather than by
     /// arena slot, walked from the top so that tombstones are not seen.
@@ -510,7 +496,18 @@ mod tests {
         );
     }
 
-    /// Every page folder below `dir`, and `dir`.
+    /// The small site in a temporary folder (kept while the first value
+    /// lives), scanned.
+    fn scanned_site() -> (tempfile::TempDir, Roots, ParseCache, Site) {
+        let dir = tempfile::tempdir().unwrap();
+        site(dir.path());
+        let roots = Roots::for_site(dir.path());
+        let cache = ParseCache::default();
+        let scanned = scan(&roots, false, &cache);
+        (dir, roots, cache, scanned)
+    }
+
+    /// The folders of every page the snapshot shows.
     fn page_dirs(site: &Site) -> Vec<PathBuf> {
         site.index(true)
             .into_iter()
@@ -695,11 +692,7 @@ mod tests {
 
     #[test]
     fn a_folder_that_is_gone_is_read_through_the_page_that_held_it() {
-        let dir = tempfile::tempdir().unwrap();
-        site(dir.path());
-        let roots = Roots::for_site(dir.path());
-        let cache = ParseCache::default();
-        let before = scan(&roots, false, &cache);
+        let (_dir, roots, cache, before) = scanned_site();
         let gone = roots.content.join("1_blog/2_b");
         std::fs::remove_dir_all(&gone).unwrap();
         let Refreshed::Updated(after) = refresh_folder(&before, &roots.content, &gone, &cache)
@@ -717,11 +710,7 @@ mod tests {
 
     #[test]
     fn two_pages_with_one_id_need_a_full_scan() {
-        let dir = tempfile::tempdir().unwrap();
-        site(dir.path());
-        let roots = Roots::for_site(dir.path());
-        let cache = ParseCache::default();
-        let before = scan(&roots, false, &cache);
+        let (_dir, roots, cache, before) = scanned_site();
         write(
             &roots.content.join("1_blog/_drafts/a/note.txt"),
             "Title: twin",
@@ -739,11 +728,7 @@ mod tests {
 
     #[test]
     fn accounts_are_read_again_on_their_own() {
-        let dir = tempfile::tempdir().unwrap();
-        site(dir.path());
-        let roots = Roots::for_site(dir.path());
-        let cache = ParseCache::default();
-        let before = scan(&roots, false, &cache);
+        let (_dir, roots, cache, before) = scanned_site();
         write(
             &roots.accounts.join("def/index.php"),
             "<?php return ['email' => 'b@example.com'];",

@@ -144,15 +144,9 @@ pub(super) fn append_pages(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::super::{ParseCache, Roots, scan_on};
     use super::*;
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::store::test_files::write;
 
     /// Everything about the pages that references depend on, by id.
     fn shape(site: &Site) -> Vec<String> {
