@@ -64,9 +64,11 @@ const HEADER: usize = 16;
 /// Names the scan never reads start with a dot: `.logins` (rewritten by
 /// every login attempt), content locks, the temp files of
 /// `fsio::write_atomic` (the rename that follows is the change), `.git`.
-/// Their notices would only cost rescans.
+/// Their notices would only cost rescans. The one dot file the snapshot
+/// does read is an account's `.htpasswd`: a password changed on disk must
+/// void that user's sessions and cached Basic logins at once.
 fn is_hidden(name: &[u8]) -> bool {
-    name.first() == Some(&b'.')
+    name.first() == Some(&b'.') && name != b".htpasswd"
 }
 
 impl Watcher {
@@ -265,6 +267,13 @@ mod tests {
         std::fs::write(root.path().join(".logins"), "{}").unwrap();
         std::fs::create_dir(root.path().join(".git")).unwrap();
         assert!(watcher.wait(Duration::from_millis(100)).is_empty());
+
+        std::fs::write(page.join(".htpasswd"), "$2y$10$hash").unwrap();
+        assert_eq!(
+            settle(&mut watcher).dirs,
+            vec![page.clone()],
+            "a password file counts"
+        );
 
         std::fs::rename(&added, page.join("2_child")).unwrap();
         let changes = settle(&mut watcher);

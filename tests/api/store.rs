@@ -132,6 +132,47 @@ async fn a_folder_added_by_hand_is_followed() {
     }
 }
 
+/// A password changed on disk (say by Kirby itself, beside Folio) ends the
+/// old password's cached Basic logins at once: the watcher follows the
+/// account's `.htpasswd`, so this does not wait for the slow full check,
+/// which the long interval here puts out of reach.
+#[tokio::test]
+async fn a_password_changed_on_disk_ends_cached_basic_logins_at_once() {
+    use base64::Engine;
+    let site = TestSite::with_config(
+        "'api' => ['basicAuth' => true, 'allowInsecure' => true, 'csrf' => 'x'],",
+    );
+    site.app.store.watch(Duration::from_secs(3600));
+    let basic = |password: &str| {
+        let credentials = format!("admin@example.com:{password}");
+        let header = base64::engine::general_purpose::STANDARD.encode(credentials);
+        axum::http::Request::get("/api/site?select=title")
+            .header("authorization", format!("Basic {header}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let mut client = site.client();
+    let reply = client.send(basic("fixture-admin-1")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    // The admin now has the editor's password.
+    let users = site.app.store.site();
+    let admin = users.user_by_email("admin@example.com").unwrap();
+    let editor = users.user_by_email("editor@example.com").unwrap();
+    std::fs::copy(editor.dir.join(".htpasswd"), admin.dir.join(".htpasswd")).unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.send(basic("fixture-admin-1")).await.status == StatusCode::OK {
+        assert!(
+            Instant::now() < deadline,
+            "the old password still works after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reply = client.send(basic("fixture-editor-2")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
 #[tokio::test]
 async fn broken_files_are_reported_and_skipped() {
     let site = TestSite::new();
