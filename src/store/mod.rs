@@ -169,6 +169,9 @@ impl Store {
         change: impl FnOnce(&Site) -> T,
     ) -> Result<T, Stale> {
         let _guard = self.writer.lock();
+        if let Touched::Folders(dirs) = touched {
+            self.settle_locked(dirs);
+        }
         let site = self.current.read().clone();
         if !Arc::ptr_eq(&site, seen) {
             return Err(Stale);
@@ -184,13 +187,23 @@ impl Store {
     /// of rescanning the site, so such a write costs the same on a site of
     /// any size.
     pub fn write_in<T>(&self, dir: &Path, change: impl FnOnce(&Site) -> T) -> T {
-        self.write_refreshing(|site| (change(site), Touched::Folders(vec![dir.to_owned()])))
+        let dirs = [dir.to_owned()];
+        self.write_refreshing(&dirs, |site| {
+            (change(site), Touched::Folders(dirs.to_vec()))
+        })
     }
 
     /// Runs `change` with writes serialised; `change` also says what it
-    /// touched on disk, and only that is read again.
-    pub fn write_refreshing<T>(&self, change: impl FnOnce(&Site) -> (T, Touched)) -> T {
+    /// touched on disk, and only that is read again. The folders `planned`
+    /// (those the change will read from and write to) are first made
+    /// current ([`Store::settle_locked`]).
+    pub fn write_refreshing<T>(
+        &self,
+        planned: &[PathBuf],
+        change: impl FnOnce(&Site) -> (T, Touched),
+    ) -> T {
         let _guard = self.writer.lock();
+        self.settle_locked(planned);
         let site = self.current.read().clone();
         let (result, touched) = change(&site);
         self.refresh_or_rescan_locked(&touched);
@@ -213,6 +226,14 @@ impl Store {
         // No leader took our job before we got the lock: we lead the batch
         // of everything queued so far, ours included.
         let jobs = std::mem::take(&mut *self.queue.lock());
+        let pages: Vec<PathBuf> = {
+            let site = self.current.read();
+            jobs.iter()
+                .filter_map(|job| site.page(&job.write.page_id))
+                .map(|page| page.dir.clone())
+                .collect()
+        };
+        self.settle_locked(&pages);
         let site = self.current.read().clone();
         let (outcomes, dirs) = commit::run_batch(&site, &jobs);
         self.refresh_or_rescan_locked(&Touched::Folders(dirs));
@@ -231,6 +252,34 @@ impl Store {
     fn refresh_or_rescan_locked(&self, touched: &Touched) {
         if !self.refresh_locked(touched) {
             self.rescan_locked();
+        }
+    }
+
+    /// Reads again those of the folders `dirs` that changed on disk since
+    /// the snapshot saw them, so that a write plans on what is there: a
+    /// hand edit made a moment ago, whose notice the watcher has not acted
+    /// on yet, is merged rather than overwritten. The caller holds the
+    /// writer lock. A look that keeps nothing tells a current folder, so
+    /// this costs a listing per folder.
+    ///
+    /// An edit made between this look and the write itself is still lost;
+    /// that window is the time of one write, not the watcher's gathering
+    /// delay.
+    fn settle_locked(&self, dirs: &[PathBuf]) {
+        let site = self.current.read().clone();
+        let stale: Vec<PathBuf> = dirs
+            .iter()
+            .filter(|dir| {
+                if dir.starts_with(&self.roots.accounts) {
+                    !refresh::accounts_are_current(&site, &self.roots.accounts)
+                } else {
+                    !refresh::is_current(&site, &self.roots.content, dir)
+                }
+            })
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            self.refresh_or_rescan_locked(&Touched::Folders(stale));
         }
     }
 
@@ -350,9 +399,9 @@ const GATHER_MAX: Duration = Duration::from_millis(50);
 
 /// The watcher loop: targeted refreshes on notices, a slow full check.
 #[cfg(target_os = "linux")]
-fn follow_notices(store: std::sync::Weak<Store>, mut watcher: watch::Watcher, interval: Duration) {
+fn follow_notices(weak: std::sync::Weak<Store>, mut watcher: watch::Watcher, interval: Duration) {
     // Changes between the start-up scan and the watches were not noticed.
-    let Some(first) = store.upgrade() else { return };
+    let Some(first) = weak.upgrade() else { return };
     first.refresh();
     drop(first);
     let safety_net = interval * SAFETY_NET_FACTOR;
@@ -363,12 +412,21 @@ fn follow_notices(store: std::sync::Weak<Store>, mut watcher: watch::Watcher, in
             .saturating_duration_since(Instant::now())
             .min(Duration::from_secs(1));
         let mut changes = watcher.wait(wait);
-        let Some(store) = store.upgrade() else { return };
+        let Some(store) = weak.upgrade() else { return };
         if !changes.is_empty() {
             std::thread::sleep(interval.min(GATHER_MAX));
             watcher.collect(&mut changes);
         }
+        if changes.rewatch && !watcher.rewatch() {
+            drop(store);
+            return poll(weak, interval);
+        }
         if changes.everything || Instant::now() >= next_full {
+            // A root that was missing may be there by now.
+            if !watcher.watch_roots() {
+                drop(store);
+                return poll(weak, interval);
+            }
             let started = Instant::now();
             store.refresh();
             next_full = Instant::now() + safety_net.max(started.elapsed() * RESCAN_IDLE_FACTOR);

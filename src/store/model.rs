@@ -158,6 +158,9 @@ pub struct Page {
     /// (`scan::refresh`).
     pub listing_print: u64,
     pub drafts_print: u64,
+    /// The inode of the page's folder (of what a link points to): a folder
+    /// of the same name with another inode is another page.
+    pub inode: u64,
 }
 
 /// What listings of one parent need without walking every child: the

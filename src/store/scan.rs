@@ -57,13 +57,26 @@ impl Roots {
 type Parsed = Result<Arc<Fields>, String>;
 
 /// Parsed content files by path, reused while size and mtime stay the same.
+///
+/// Files that are gone must not be kept for the life of the process (a
+/// site where pages come and go would grow it without end): a full scan
+/// keeps only what it asked for, and reading a folder again forgets what
+/// was below the page folders that are gone.
 #[derive(Default)]
 pub struct ParseCache {
     entries: Mutex<HashMap<PathBuf, Cached>>,
+    /// Counts full scans; each entry notes the last one that began before
+    /// it was asked for.
+    scans: std::sync::atomic::AtomicU32,
 }
 
 /// A parse result with the stamp and size of the file it came from.
-type Cached = (Stamp, u64, Parsed);
+struct Cached {
+    stamp: Stamp,
+    size: u64,
+    parsed: Parsed,
+    scan: u32,
+}
 
 /// What tells two versions of a file apart besides the size: the mtime in
 /// nanoseconds and the inode. Whole seconds are not enough: two writes in
@@ -88,20 +101,50 @@ fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
 
 impl ParseCache {
     fn fields(&self, path: &Path, modified: Stamp, size: u64) -> Parsed {
-        if let Some((m, s, parsed)) = self.entries.lock().get(path)
-            && *m == modified
-            && *s == size
+        let scan = self.scans.load(std::sync::atomic::Ordering::Acquire);
+        if let Some(cached) = self.entries.lock().get_mut(path)
+            && cached.stamp == modified
+            && cached.size == size
         {
-            return parsed.clone();
+            cached.scan = scan;
+            return cached.parsed.clone();
         }
         let parsed = read_sized(path, size)
             .map_err(|e| e.to_string())
             .and_then(|bytes| txt::parse_bytes(&bytes).map_err(|e| e.to_string()))
             .map(Arc::new);
+        let cached = Cached {
+            stamp: modified,
+            size,
+            parsed: parsed.clone(),
+            scan,
+        };
+        self.entries.lock().insert(path.to_owned(), cached);
+        parsed
+    }
+
+    /// Marks the start of a full scan; returns its number for [`Self::end_scan`].
+    fn begin_scan(&self) -> u32 {
+        self.scans
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            .wrapping_add(1)
+    }
+
+    /// Forgets every file not asked for since full scan `scan` began.
+    fn end_scan(&self, scan: u32) {
+        self.entries.lock().retain(|_, cached| cached.scan == scan);
+    }
+
+    /// Forgets every file below the folders `dirs`.
+    fn forget_below(&self, dirs: &[&Path]) {
         self.entries
             .lock()
-            .insert(path.to_owned(), (modified, size, parsed.clone()));
-        parsed
+            .retain(|path, _| !dirs.iter().any(|dir| path.starts_with(dir)));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().len()
     }
 }
 
@@ -193,21 +236,27 @@ struct Facts {
 /// The facts of `entry`, through a symbolic link as `fs::metadata` reads
 /// them; `None` when it cannot be read.
 ///
-/// A plain folder is not stat'ed. That it is a folder comes with the
-/// listing, and everything a scan takes from a folder it reads comes from
-/// that folder's own listing, which the fingerprint covers entry by entry;
-/// a folder's size and times would add nothing to it but one system call
-/// per page at start-up (issue 4's profile). Folders count with size 0 and
-/// no stamp. A page folder without a content file, the one case that needs
-/// its folder's time, asks for it itself ([`folder_modified`]).
+/// A plain folder is not stat'ed. That it is a folder, and its inode, come
+/// with the listing, and everything a scan takes from a folder it reads
+/// comes from that folder's own listing, which the fingerprint covers entry
+/// by entry; a folder's size and times would add nothing to it but one
+/// system call per page at start-up (issue 4's profile). Folders count with
+/// size 0 and a stamp of their inode alone: a folder replaced by another of
+/// the same name (a deploy by `mv`, a `git checkout`) is another folder. A
+/// page folder without a content file, the one case that needs its folder's
+/// time, asks for it itself ([`folder_modified`]).
 fn entry_facts(entry: &std::fs::DirEntry) -> Option<Facts> {
     let kind = entry.file_type().ok()?;
     if kind.is_dir() {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::DirEntryExt::ino(entry);
+        #[cfg(not(unix))]
+        let inode = 0;
         return Some(Facts {
             is_dir: true,
             size: 0,
             modified: 0,
-            stamp: (0, 0),
+            stamp: (0, inode),
         });
     }
     // Plain files are asked relative to the open folder, which spares the
@@ -295,6 +344,13 @@ pub fn scan(roots: &Roots, languages: bool, cache: &ParseCache) -> Site {
 
 /// [`scan`] with up to `threads` threads for folders with many pages.
 fn scan_on(roots: &Roots, languages: bool, cache: &ParseCache, threads: usize) -> Site {
+    let scan = cache.begin_scan();
+    let site = scan_with(roots, languages, cache, threads);
+    cache.end_scan(scan);
+    site
+}
+
+fn scan_with(roots: &Roots, languages: bool, cache: &ParseCache, threads: usize) -> Site {
     let mut scanner = Scanner {
         cache,
         site: Site::default(),
@@ -502,6 +558,7 @@ impl Scanner<'_> {
             modified,
             listing_print: listing.finish(),
             drafts_print: 0,
+            inode: entry.stamp.1,
         }));
         match Arc::make_mut(&mut self.site.by_id).entry(id.clone()) {
             std::collections::hash_map::Entry::Occupied(_) => self.site.duplicate_ids = true,

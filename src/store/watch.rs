@@ -26,6 +26,9 @@ pub struct Changes {
     pub dirs: Vec<PathBuf>,
     /// Something a folder-by-folder update cannot follow happened.
     pub everything: bool,
+    /// A root folder was removed or replaced: the watches must be set up
+    /// again ([`Watcher::rewatch`]), since they follow the old folders.
+    pub rewatch: bool,
 }
 
 impl Changes {
@@ -58,6 +61,17 @@ const MASK: u32 = libc::IN_CREATE
     | libc::IN_MOVE_SELF
     | libc::IN_ONLYDIR;
 
+/// A new inotify instance; `None` when the system will not give one.
+fn inotify() -> Option<OwnedFd> {
+    // SAFETY: inotify_init1 takes flags only and returns a new fd or -1.
+    let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: `raw` is a fresh fd that nothing else owns.
+    Some(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
 /// The fixed part of an event: wd, mask, cookie, len.
 const HEADER: usize = 16;
 
@@ -75,30 +89,48 @@ impl Watcher {
     /// Watches every folder below `roots` (missing roots are skipped).
     /// `None` when inotify cannot be used or a watch cannot be added.
     pub fn new(roots: &[&Path]) -> Option<Watcher> {
-        // SAFETY: inotify_init1 takes flags only and returns a new fd or -1.
-        let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
-        if raw < 0 {
-            return None;
-        }
-        // SAFETY: `raw` is a fresh fd that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let mut watcher = Watcher {
-            fd,
+            fd: inotify()?,
             dirs: HashMap::new(),
             roots: roots.iter().map(|root| root.to_path_buf()).collect(),
         };
-        for root in roots.iter().filter(|r| r.is_dir()) {
-            if !watcher.add_tree(root) {
+        watcher.watch_roots().then_some(watcher)
+    }
+
+    /// Drops every watch and watches the roots afresh, after a root folder
+    /// was removed or replaced; false when that fails (poll instead).
+    pub fn rewatch(&mut self) -> bool {
+        let Some(fd) = inotify() else {
+            return false;
+        };
+        self.fd = fd;
+        self.dirs.clear();
+        self.watch_roots()
+    }
+
+    /// Watches the roots that exist and are not watched yet (one missing at
+    /// start-up may have appeared since); false when a watch fails.
+    pub fn watch_roots(&mut self) -> bool {
+        let missing: Vec<PathBuf> = self
+            .roots
+            .iter()
+            .filter(|root| root.is_dir() && !self.dirs.values().any(|dir| dir == *root))
+            .cloned()
+            .collect();
+        for root in missing {
+            if !self.add_tree(&root, None) {
                 tracing::warn!("cannot watch the site folder (inotify limit?); polling instead");
-                return None;
+                return false;
             }
         }
-        Some(watcher)
+        true
     }
 
     /// Adds a watch on `dir` and every folder below it; false when one fails
-    /// for another reason than the folder being gone already.
-    fn add_tree(&mut self, dir: &Path) -> bool {
+    /// for another reason than the folder being gone already. Each folder
+    /// watched is added to `report`: what happened in it before its watch
+    /// existed (a file written into a folder just created) was not noticed.
+    fn add_tree(&mut self, dir: &Path, mut report: Option<&mut Changes>) -> bool {
         let mut pending = vec![dir.to_owned()];
         while let Some(dir) = pending.pop() {
             let Ok(name) = CString::new(dir.as_os_str().as_bytes()) else {
@@ -125,9 +157,28 @@ impl Watcher {
                         .map(|e| e.path()),
                 );
             }
+            if let Some(changes) = report.as_deref_mut() {
+                changes.dir(&dir);
+            }
             self.dirs.insert(wd, dir);
         }
         true
+    }
+
+    /// Drops the watches of `dir` and every folder below it, once it has
+    /// been moved away: they would follow it and report its new contents
+    /// under its old path. A move within the site watches it again where
+    /// it lands.
+    fn forget_tree(&mut self, dir: &Path) {
+        let fd = self.fd.as_raw_fd();
+        self.dirs.retain(|&wd, path| {
+            let below = path.starts_with(dir);
+            if below {
+                // SAFETY: removes one watch of our own fd; an error (already gone) is harmless.
+                unsafe { libc::inotify_rm_watch(fd, wd) };
+            }
+            !below
+        });
     }
 
     /// Waits up to `timeout` for the first notice, then collects what has
@@ -213,15 +264,21 @@ impl Watcher {
         if mask & (libc::IN_DELETE_SELF | libc::IN_MOVE_SELF) != 0 {
             // A folder inside a root was removed or moved: its parent is
             // watched too and names it (below). A root itself has no
-            // watched parent.
+            // watched parent, and its watches follow the old folder.
             if self.roots.contains(&dir) {
                 changes.everything = true;
+                changes.rewatch = true;
             }
             return;
         }
-        if mask & libc::IN_ISDIR != 0 && mask & (libc::IN_CREATE | libc::IN_MOVED_TO) != 0 {
+        if mask & libc::IN_ISDIR != 0 {
             let path = dir.join(std::ffi::OsStr::from_bytes(name));
-            if !self.add_tree(&path) {
+            if mask & libc::IN_MOVED_FROM != 0 {
+                self.forget_tree(&path);
+            }
+            if mask & (libc::IN_CREATE | libc::IN_MOVED_TO) != 0
+                && !self.add_tree(&path, Some(changes))
+            {
                 tracing::warn!(path = %path.display(), "cannot watch a new folder");
             }
         }
@@ -256,7 +313,11 @@ mod tests {
         let added = page.join("1_child");
         std::fs::create_dir(&added).unwrap();
         let changes = settle(&mut watcher);
-        assert_eq!(changes.dirs, vec![page.clone()], "the folder that holds it");
+        assert_eq!(
+            changes.dirs,
+            vec![added.clone(), page.clone()],
+            "the new folder (watched only now) and the folder that holds it"
+        );
         assert!(!changes.everything);
 
         std::fs::write(added.join("note.txt"), "Title: C").unwrap();
@@ -277,11 +338,7 @@ mod tests {
 
         std::fs::rename(&added, page.join("2_child")).unwrap();
         let changes = settle(&mut watcher);
-        assert_eq!(
-            changes.dirs,
-            vec![page.clone()],
-            "a rename names its folder"
-        );
+        assert!(changes.dirs.contains(&page), "a rename names its folder");
         assert!(!changes.everything);
         std::fs::remove_dir_all(page.join("2_child")).unwrap();
         let changes = settle(&mut watcher);
@@ -289,7 +346,50 @@ mod tests {
         assert!(!changes.everything);
 
         std::fs::rename(root.path(), root.path().with_extension("moved")).unwrap();
-        assert!(settle(&mut watcher).everything, "a root moved away");
+        let changes = settle(&mut watcher);
+        assert!(changes.everything && changes.rewatch, "a root moved away");
         std::fs::rename(root.path().with_extension("moved"), root.path()).unwrap();
+    }
+
+    /// A file written into a folder in the moment before the folder's watch
+    /// exists is still followed: the new folder itself is reported.
+    #[test]
+    fn a_folder_made_with_its_contents_at_once_is_reported_itself() {
+        let root = tempfile::tempdir().unwrap();
+        let mut watcher = Watcher::new(&[root.path()]).expect("inotify");
+        let deep = root.path().join("1_a/1_b");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("note.txt"), "Title: B").unwrap();
+        let changes = settle(&mut watcher);
+        assert!(changes.dirs.contains(&root.path().join("1_a")));
+        assert!(changes.dirs.contains(&deep), "{:?}", changes.dirs);
+    }
+
+    /// A root replaced by another folder (a deploy by `mv`) is watched again
+    /// once the watcher is told to, and a folder moved out of the site says
+    /// nothing more.
+    #[test]
+    fn replaced_roots_are_watched_again_and_moved_out_folders_forgotten() {
+        let outside = tempfile::tempdir().unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path().join("content");
+        std::fs::create_dir_all(root.join("1_a")).unwrap();
+        let mut watcher = Watcher::new(&[root.as_path()]).expect("inotify");
+
+        std::fs::rename(root.join("1_a"), outside.path().join("1_a")).unwrap();
+        settle(&mut watcher);
+        std::fs::write(outside.path().join("1_a/note.txt"), "Title: gone").unwrap();
+        assert!(watcher.wait(Duration::from_millis(100)).is_empty());
+
+        std::fs::create_dir_all(site.path().join("content.new/2_b")).unwrap();
+        std::fs::rename(&root, site.path().join("content.old")).unwrap();
+        std::fs::rename(site.path().join("content.new"), &root).unwrap();
+        let changes = settle(&mut watcher);
+        assert!(changes.rewatch);
+        assert!(watcher.rewatch());
+        std::fs::write(root.join("2_b/note.txt"), "Title: B").unwrap();
+        assert_eq!(settle(&mut watcher).dirs, vec![root.join("2_b")]);
+        std::fs::write(site.path().join("content.old/x.txt"), "old").unwrap();
+        assert!(watcher.wait(Duration::from_millis(100)).is_empty());
     }
 }

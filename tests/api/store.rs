@@ -173,6 +173,83 @@ async fn a_password_changed_on_disk_ends_cached_basic_logins_at_once() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
+/// A hand edit made a moment before an API write, before any notice of it
+/// could be acted on (here there is no watcher at all), is merged into the
+/// write, not overwritten by the snapshot's older content.
+#[tokio::test]
+async fn a_hand_edit_made_just_before_a_write_is_kept() {
+    let site = TestSite::new();
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let file = site
+        .root()
+        .join("content/1_projects/1_lighthouse/project.txt");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\n\n----\n\nMarker: by hand\n")).unwrap();
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse",
+            serde_json::json!({"text": "by the API"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("Marker: by hand"), "{written}");
+    assert!(written.contains("Text: by the API"), "{written}");
+}
+
+/// Two page folders swapped by hand (a deploy by `mv`) are two other pages:
+/// each name answers with what its folder now holds, and a write to one
+/// goes into what is there.
+#[tokio::test]
+async fn page_folders_swapped_by_hand_are_followed() {
+    let site = TestSite::new();
+    site.app.store.watch(Duration::from_secs(3600));
+    let mut client = site.client();
+    client.login(ADMIN).await;
+    let projects = site.root().join("content/1_projects");
+    let title = |reply: crate::common::Reply| reply.json()["data"]["title"].clone();
+    let lighthouse = title(
+        client
+            .get("/api/pages/projects+lighthouse?select=title")
+            .await,
+    );
+    let windmill = title(
+        client
+            .get("/api/pages/projects+windmill?select=title")
+            .await,
+    );
+    assert_ne!(lighthouse, windmill);
+
+    // Each folder keeps its name but takes the other's contents.
+    std::fs::rename(projects.join("1_lighthouse"), projects.join("aside")).unwrap();
+    std::fs::rename(projects.join("2_windmill"), projects.join("1_lighthouse")).unwrap();
+    std::fs::rename(projects.join("aside"), projects.join("2_windmill")).unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = title(
+            client
+                .get("/api/pages/projects+lighthouse?select=title")
+                .await,
+        );
+        if now == windmill {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the swap never showed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        title(
+            client
+                .get("/api/pages/projects+windmill?select=title")
+                .await
+        ),
+        lighthouse
+    );
+}
+
 #[tokio::test]
 async fn broken_files_are_reported_and_skipped() {
     let site = TestSite::new();

@@ -6,10 +6,11 @@
 //! rendered from the fresh snapshot. Uploads answer in Kirby's upload envelope, where
 //! even a refused upload is a 400 with a bare message.
 
-// FIXME: file writes use paths from the request's snapshot under a plain
-// `Store::write_in`; when a concurrent request renames the page's folder the
-// write fails with an error (no folder is recreated) instead of being
-// planned again like page content writes (`Store::write_if_current`).
+// FIXME: file writes use paths (and, for sort, meta fields) from the
+// request's snapshot under a plain `Store::write_in`; when a concurrent
+// request renames the page's folder the write fails with an error (no
+// folder is recreated) instead of being planned again like page content
+// writes (`Store::write_if_current`).
 
 mod avatar;
 mod support;
@@ -36,13 +37,13 @@ use crate::store::media;
 use crate::store::model::fields_for;
 use support::{
     add_blueprint_fields, envelope, envelope_error, folder_of, io_error, meta_path, owner_dir,
-    render_file,
+    refresh_owner, render_file,
 };
 
 /// `POST P/files`: every file part is one upload; `sort` and `template`
 /// apply to all of them.
 pub fn upload(call: &mut Call) -> ApiResult<Reply> {
-    let key = owner(call, call.arg(0))?;
+    let mut key = owner(call, call.arg(0))?;
     let parts = match support::parts(call) {
         Ok(parts) => parts,
         Err(error) => return envelope_error(call, error),
@@ -58,7 +59,7 @@ pub fn upload(call: &mut Call) -> ApiResult<Reply> {
         let name = part.filename.clone().unwrap_or_default();
         results.push((
             name,
-            create_one(call, &key, part, sort.as_deref(), template.as_deref()),
+            create_one(call, &mut key, part, sort.as_deref(), template.as_deref()),
         ));
     }
     envelope(call, results)
@@ -66,7 +67,7 @@ pub fn upload(call: &mut Call) -> ApiResult<Reply> {
 
 fn create_one(
     call: &mut Call,
-    key: &OwnerKey,
+    key: &mut OwnerKey,
     part: &Part,
     sort: Option<&str>,
     template: Option<&str>,
@@ -128,7 +129,7 @@ fn create_one(
             disk::create(&path, &part.data, &meta, &fields)
         })
         .map_err(io_error)?;
-    call.site = call.app.store.site();
+    refresh_owner(call, key)?;
     let mut data = render_file(call, key, &filename, existing.is_none())?;
     if sort.is_none() && !matches!(key, OwnerKey::User(_)) {
         show_unset_sort(&mut data);
@@ -216,8 +217,9 @@ fn replace_one(
             disk::replace(&found.path, &part.data)
         })
         .map_err(io_error)?;
-    call.site = call.app.store.site();
-    render_file(call, key, &found.filename, false)
+    let mut key = key.clone();
+    refresh_owner(call, &mut key)?;
+    render_file(call, &key, &found.filename, false)
 }
 
 /// `PATCH F`: merges the body into the meta content of the request language.
@@ -336,7 +338,8 @@ pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
             disk::rename(&found.path, &new_filename, &codes)
         })
         .map_err(io_error)?;
-    call.site = call.app.store.site();
+    let mut key = key;
+    refresh_owner(call, &mut key)?;
     Ok(Reply::Model(
         render_file(call, &key, &new_filename, true)?.into(),
     ))
@@ -392,17 +395,18 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
         fields.set("sort", position.to_string());
         writes.push((meta_path(&found.path, code.as_deref()), fields));
     }
-    let folders = writes
+    let folders: Vec<_> = writes
         .iter()
         .map(|(meta, _)| folder_of(meta).to_owned())
         .collect();
+    let touched = Touched::Folders(folders.clone());
     call.app
         .store
-        .write_refreshing(|_| {
+        .write_refreshing(&folders, |_| {
             let written = writes
                 .iter()
                 .try_for_each(|(meta, fields)| disk::write_meta(meta, fields));
-            (written, Touched::Folders(folders))
+            (written, touched)
         })
         .map_err(io_error)?;
     let files = file::listable(call, owner);

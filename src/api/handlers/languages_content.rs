@@ -58,7 +58,8 @@ pub fn write_content(
         ContentModel::PageFile(Some(page), _) => page_id(page),
         _ => None,
     };
-    let written = app.store.write_refreshing(|site| {
+    let planned = [model_folder(call, model)];
+    let written = app.store.write_refreshing(&planned, |site| {
         match write_current(app, site, model, ids.as_deref(), code.as_deref(), changes) {
             Ok((fields, dir)) => (Ok(fields), Touched::Folders(vec![dir])),
             // Nothing was written.
@@ -148,6 +149,22 @@ fn write_current(
     write_fields(&path, &fields)
         .map_err(|e| ApiError::internal(format!("cannot write `{}`: {e}", path.display())))?;
     Ok((fields, dir))
+}
+
+/// The folder that holds the content file of `model`, as the call's
+/// snapshot shows it.
+fn model_folder(call: &Call, model: &ContentModel) -> PathBuf {
+    let store = &call.app.store;
+    match model {
+        ContentModel::Page(page) | ContentModel::PageFile(Some(page), _) => call
+            .site
+            .pages
+            .get(*page)
+            .map(|p| p.dir.clone())
+            .unwrap_or_else(|| store.content_dir().to_owned()),
+        ContentModel::Site | ContentModel::PageFile(None, _) => store.content_dir().to_owned(),
+        ContentModel::User(_) | ContentModel::UserFile(..) => store.accounts_dir().to_owned(),
+    }
 }
 
 /// `model` with its page reference moved to the page of the same id in `site`.

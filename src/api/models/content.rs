@@ -63,13 +63,16 @@ impl Resolver<'_, '_> {
             .map(|f| (Owner::Page(p), f))
     }
 
+    /// Every file, the site's first, then the pages' in the order of the
+    /// site index (not of the arena, whose order depends on what was read
+    /// again since start-up), so that a UUID two files share finds the same
+    /// one in any process.
     fn all_files(&self) -> Vec<(Owner<'_>, &File)> {
         let site = &self.call.site;
         let pages = site
-            .pages
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| p.files.iter().map(move |f| (Owner::Page(i), f)));
+            .index(true)
+            .into_iter()
+            .flat_map(|i| site.pages[i].files.iter().map(move |f| (Owner::Page(i), f)));
         site.files
             .iter()
             .map(|f| (Owner::Site, f))
@@ -80,9 +83,12 @@ impl Resolver<'_, '_> {
     fn find_page(&self, reference: &str) -> Option<PageRef> {
         let call = self.call;
         match reference.strip_prefix("page://") {
-            Some(uuid) => {
-                (0..call.site.pages.len()).find(|&p| page::uuid(call, p).as_deref() == Some(uuid))
-            }
+            // In the order of the site index, as for files.
+            Some(uuid) => call
+                .site
+                .index(true)
+                .into_iter()
+                .find(|&p| page::uuid(call, p).as_deref() == Some(uuid)),
             None => call.site.page_ref(reference),
         }
     }

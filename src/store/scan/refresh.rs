@@ -28,7 +28,8 @@ use std::sync::{Arc, LazyLock};
 use super::quick;
 use super::split::{append_pages, available_threads};
 use super::{
-    Entry, Fingerprint, Folder, ParseCache, Scanner, page_parts, read_entries, sort_entries,
+    Entry, Fingerprint, Folder, ParseCache, Scanner, each_entry, page_parts, read_entries,
+    sort_entries,
 };
 use crate::store::model::{ChildIndex, Page, PageRef, Site, Status, Translated};
 
@@ -96,8 +97,8 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
             &known_children
         };
         match known.get(entry.name.as_str()) {
-            Some(&kept) => Some(Slot::Kept(kept)),
-            None => scanner.page(entry, None, parent_id, draft).map(Slot::New),
+            Some(&kept) if site.pages[kept].inode == entry.stamp.1 => Some(Slot::Kept(kept)),
+            _ => scanner.page(entry, None, parent_id, draft).map(Slot::New),
         }
     };
     let children: Vec<Slot> = entries
@@ -157,6 +158,9 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
         let gone_dirs: Vec<&Path> = gone.iter().map(|&r| site.pages[r].dir.as_path()).collect();
         next.problems
             .retain(|problem| !gone_dirs.iter().any(|dir| problem.path.starts_with(dir)));
+        if !gone_dirs.is_empty() {
+            cache.forget_below(&gone_dirs);
+        }
         // The pages just read are appended below, after the arena's end.
         let offset = next.pages.len();
         for (id, local) in scanner.site.by_id.iter() {
@@ -224,6 +228,7 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
                 modified,
                 listing_print: listing,
                 drafts_print,
+                inode: page.inode,
             });
             if template_changed {
                 reindex_parent_of(&mut next, at);
@@ -241,6 +246,18 @@ pub fn refresh_folder(site: &Site, content: &Path, dir: &Path, cache: &ParseCach
 /// out.
 pub fn is_current(site: &Site, content: &Path, dir: &Path) -> bool {
     owner_of(site, content, dir).is_some_and(|owner| Old::of(site, owner, content).is_current())
+}
+
+/// Whether `site/accounts` and its account folders are as `site` shows
+/// them, by a look that keeps nothing.
+pub fn accounts_are_current(site: &Site, accounts: &Path) -> bool {
+    let mut print = quick::listing(accounts);
+    each_entry(accounts, |entry, name, facts| {
+        if facts.is_dir && Folder::Accounts.subfolder(&name).is_some() {
+            print = print.wrapping_add(quick::listing(&entry.path()));
+        }
+    });
+    print == site.accounts_print
 }
 
 /// The snapshot with the accounts in `accounts` read again.
@@ -394,6 +411,7 @@ static TOMBSTONE: LazyLock<Arc<Page>> = LazyLock::new(|| {
         modified: 0,
         listing_print: 0,
         drafts_print: 0,
+        inode: 0,
     })
 });
 
@@ -507,6 +525,20 @@ mod tests {
         (dir, roots, cache, scanned)
     }
 
+    /// Copies `from` to `to`, adding every folder it makes to `made`.
+    fn copy_tree(from: &Path, to: &Path, made: &mut Vec<PathBuf>) {
+        std::fs::create_dir_all(to).unwrap();
+        made.push(to.to_owned());
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_tree(&entry.path(), &target, made);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
     /// The folders of every page the snapshot shows.
     fn page_dirs(site: &Site) -> Vec<PathBuf> {
         site.index(true)
@@ -516,8 +548,17 @@ mod tests {
     }
 
     /// One random change on disk; returns what it did and the folder a
-    /// write doing it would name.
-    fn change(rng: &mut StdRng, content: &Path, site: &Site, step: usize) -> (String, PathBuf) {
+    /// write doing it would name. A change only the watcher could follow
+    /// (a folder replaced by a copy under the same name, whose inode may be
+    /// the old one's) adds to `noticed` the new folders whose watches the
+    /// watcher would set up and report.
+    fn change(
+        rng: &mut StdRng,
+        content: &Path,
+        site: &Site,
+        step: usize,
+        noticed: &mut Vec<PathBuf>,
+    ) -> (String, PathBuf) {
         let dirs = page_dirs(site);
         let pick = |rng: &mut StdRng| -> PathBuf {
             if dirs.is_empty() || rng.gen_bool(0.2) {
@@ -536,7 +577,7 @@ mod tests {
             }
         };
         let templates = ["note", "album", "default"];
-        match rng.gen_range(0..9) {
+        match rng.gen_range(0..11) {
             0 | 1 => {
                 let parent = pick(rng);
                 let name = match rng.gen_range(0..3) {
@@ -636,6 +677,37 @@ mod tests {
                 write(&dir.join(name), "ignored");
                 (format!("ignored {}", dir.join(name).display()), dir)
             }
+            9 | 10 if !dirs.is_empty() => {
+                // A folder replaced by another under the same name: swapped
+                // with a sibling, or removed and copied from one.
+                let dir = dirs[rng.gen_range(0..dirs.len())].clone();
+                let holder = holder(&dir);
+                let siblings: Vec<PathBuf> = dirs
+                    .iter()
+                    .filter(|d| *d != &dir && d.parent() == dir.parent())
+                    .cloned()
+                    .collect();
+                let Some(other) = siblings.first() else {
+                    return ("nothing".into(), holder);
+                };
+                let aside = dir.with_file_name(format!(".aside-{step}"));
+                if rng.gen_bool(0.5) {
+                    std::fs::rename(&dir, &aside).unwrap();
+                    std::fs::rename(other, &dir).unwrap();
+                    std::fs::rename(&aside, other).unwrap();
+                    (
+                        format!("swap {} and {}", dir.display(), other.display()),
+                        holder,
+                    )
+                } else {
+                    std::fs::remove_dir_all(&dir).unwrap();
+                    copy_tree(other, &dir, noticed);
+                    (
+                        format!("replace {} by a copy of {}", dir.display(), other.display()),
+                        holder,
+                    )
+                }
+            }
             _ => {
                 let dir = pick(rng);
                 let broken = dir.join(format!("broken-{step}.txt"));
@@ -661,20 +733,24 @@ mod tests {
             let mut rng = StdRng::seed_from_u64(seed);
             let mut log = Vec::new();
             for step in 0..25 {
-                let (what, touched) = change(&mut rng, &roots.content, &current, step);
+                let mut noticed = Vec::new();
+                let (what, touched) =
+                    change(&mut rng, &roots.content, &current, step, &mut noticed);
                 log.push(what);
                 let fresh = scan(&roots, false, &ParseCache::default());
-                current = match refresh_folder(&current, &roots.content, &touched, &cache) {
-                    Refreshed::Unchanged => current,
-                    Refreshed::Updated(next) => {
-                        updated += 1;
-                        *next
-                    }
-                    Refreshed::NeedsScan => {
-                        scans += 1;
-                        scan(&roots, false, &cache)
-                    }
-                };
+                for dir in std::iter::once(&touched).chain(&noticed) {
+                    current = match refresh_folder(&current, &roots.content, dir, &cache) {
+                        Refreshed::Unchanged => current,
+                        Refreshed::Updated(next) => {
+                            updated += 1;
+                            *next
+                        }
+                        Refreshed::NeedsScan => {
+                            scans += 1;
+                            scan(&roots, false, &cache)
+                        }
+                    };
+                }
                 assert_eq!(
                     shape(&current),
                     shape(&fresh),
@@ -706,6 +782,36 @@ mod tests {
             refresh_folder(&after, &roots.content, &gone, &cache),
             Refreshed::Unchanged
         ));
+    }
+
+    /// Pages that come and go leave nothing behind in the parse cache, be
+    /// they followed folder by folder or by a full scan.
+    #[test]
+    fn the_parse_cache_forgets_the_files_of_pages_that_are_gone() {
+        let (_dir, roots, cache, mut current) = scanned_site();
+        let before = cache.len();
+        let blog = roots.content.join("1_blog");
+        for n in 0..20 {
+            let page = blog.join(format!("_drafts/churn-{n}"));
+            write(&page.join("note.txt"), "Title: churn");
+            for _ in 0..2 {
+                // As the store does: a full scan where this cannot follow
+                // (here, once the arena is half tombstones).
+                current = match refresh_folder(&current, &roots.content, &blog, &cache) {
+                    Refreshed::Updated(next) => *next,
+                    Refreshed::Unchanged => current,
+                    Refreshed::NeedsScan => scan(&roots, false, &cache),
+                };
+                std::fs::remove_dir_all(&page).ok();
+            }
+        }
+        assert_eq!(cache.len(), before, "folder by folder");
+
+        write(&blog.join("3_c/note.txt"), "Title: C");
+        scan(&roots, false, &cache);
+        std::fs::remove_dir_all(blog.join("3_c")).unwrap();
+        scan(&roots, false, &cache);
+        assert_eq!(cache.len(), before, "by full scans");
     }
 
     #[test]

@@ -377,6 +377,32 @@ pub fn body_object(call: &Call) -> ApiResult<Map<String, Value>> {
     }
 }
 
+/// Replaces the call's snapshot with the current one after a write, and
+/// `key` with the same owner in it: a page reference indexes one snapshot
+/// only (after a rename of the page or a parent, the page sits in another
+/// arena slot), so the page is found again by the id it had.
+pub fn refresh_owner(call: &mut Call, key: &mut OwnerKey) -> ApiResult<()> {
+    let id = match key {
+        OwnerKey::Page(p) => Some(
+            call.site
+                .pages
+                .get(*p)
+                .map(|page| page.id.clone())
+                .ok_or_else(|| ApiError::internal("page vanished"))?,
+        ),
+        OwnerKey::Site | OwnerKey::User(_) => None,
+    };
+    call.site = call.app.store.site();
+    if let Some(id) = id {
+        let page = call
+            .site
+            .page_ref(&id)
+            .ok_or_else(|| ApiError::page_not_found(&id))?;
+        *key = OwnerKey::Page(page);
+    }
+    Ok(())
+}
+
 /// The folder a file lives in: the one a file write touches (its owner's).
 pub fn folder_of(path: &std::path::Path) -> &std::path::Path {
     path.parent().unwrap_or(path)
