@@ -501,3 +501,73 @@ async fn replacing_needs_the_same_mime_type() {
     );
     assert!(read(&site, &format!("{LIGHTHOUSE}/beam.jpg.txt")).contains("Alt: Light over water"));
 }
+
+/// File writes find the page's folder again under the writer lock: while
+/// another client moves the page between listed and unlisted (which
+/// renames its folder), uploads and renames of its files still land in
+/// the folder the page then has, none fails on a path that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn file_writes_follow_a_folder_renamed_by_a_concurrent_status_change() {
+    const ROUNDS: usize = 40;
+    let site = TestSite::new();
+    let mut mover = admin(&site).await;
+    let mut writer = admin(&site).await;
+    let moves = tokio::spawn(async move {
+        for round in 0..ROUNDS {
+            let body = if round % 2 == 0 {
+                json!({"status": "unlisted"})
+            } else {
+                json!({"status": "listed", "position": 1})
+            };
+            let reply = mover
+                .json("PATCH", "/api/pages/projects+lighthouse/status", body)
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        }
+    });
+    let writes = tokio::spawn(async move {
+        let mut failures = Vec::new();
+        for round in 0..ROUNDS {
+            let name = format!("upload-{round}.jpg");
+            let files: &[(&str, &str, &[u8])] = &[("file", &name, JPEG)];
+            let uploaded = upload(
+                &mut writer,
+                "/api/pages/projects+lighthouse/files",
+                files,
+                &[],
+            )
+            .await;
+            let (from, to) = if round % 2 == 0 {
+                ("beam", "ray")
+            } else {
+                ("ray", "beam")
+            };
+            let renamed = writer
+                .json(
+                    "PATCH",
+                    &format!("/api/pages/projects+lighthouse/files/{from}.jpg/name"),
+                    json!({"name": to}),
+                )
+                .await;
+            for reply in [uploaded, renamed] {
+                if reply.status != StatusCode::OK {
+                    failures.push(format!("round {round}: {} {}", reply.status, reply.text));
+                }
+            }
+        }
+        failures
+    });
+    moves.await.unwrap();
+    let failures = writes.await.unwrap();
+    assert!(failures.is_empty(), "{failures:#?}");
+    // an even number of rounds each: listed again, and beam.jpg back
+    let folder = site.root().join(LIGHTHOUSE);
+    assert!(folder.join("beam.jpg").is_file());
+    assert!(folder.join("beam.jpg.txt").is_file());
+    for round in 0..ROUNDS {
+        assert!(
+            folder.join(format!("upload-{round}.jpg")).is_file(),
+            "upload {round}"
+        );
+    }
+}

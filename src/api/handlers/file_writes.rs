@@ -1,16 +1,16 @@
 //! The write routes of files (api.md §4.6) and user avatars (§4.5): upload,
 //! replace, meta update, rename, sort, delete.
 //!
-//! Every disk change runs under the store's writer lock (`Store::write_in`
-//! the owner's folder, which alone is read again), and the answer is
-//! rendered from the fresh snapshot. Uploads answer in Kirby's upload envelope, where
-//! even a refused upload is a 400 with a bare message.
+//! Every disk change runs under the store's writer lock, in the owner's
+//! folder as the current snapshot has it (`support::write_owner_files`
+//! finds the page again by id, so a concurrent rename of its folder is
+//! followed), and only that folder is read again. The answer is rendered
+//! from the fresh snapshot. Uploads answer in Kirby's upload envelope,
+//! where even a refused upload is a 400 with a bare message.
 
-// FIXME: file writes use paths (and, for sort, meta fields) from the
-// request's snapshot under a plain `Store::write_in`; when a concurrent
-// request renames the page's folder the write fails with an error (no
-// folder is recreated) instead of being planned again like page content
-// writes (`Store::write_if_current`).
+// FIXME: a sort writes each file's meta fields as the request's snapshot
+// had them (plus the new `Sort`); a hand edit of a meta file made in the
+// moment before is overwritten. Content updates merge under the lock.
 
 mod avatar;
 mod support;
@@ -31,13 +31,12 @@ use super::super::validation::{self, Form};
 use super::languages::content::write_content;
 use super::written::{self, Via};
 use crate::format::txt::Fields;
-use crate::store::Touched;
 use crate::store::files::{self as disk, rules};
 use crate::store::media;
 use crate::store::model::fields_for;
 use support::{
-    add_blueprint_fields, envelope, envelope_error, folder_of, io_error, meta_path, owner_dir,
-    refresh_owner, render_file,
+    add_blueprint_fields, envelope, envelope_error, meta_path, owner_dir, refresh_owner,
+    render_file, write_owner_files,
 };
 
 /// `POST P/files`: every file part is one upload; `sort` and `template`
@@ -122,13 +121,16 @@ fn create_one(
         }
         None => new_meta(call, sort, template),
     };
-    let meta = meta_path(&path, call.default_code().as_deref());
-    call.app
-        .store
-        .write_in(folder_of(&path), |_| {
-            disk::create(&path, &part.data, &meta, &fields)
-        })
-        .map_err(io_error)?;
+    let code = call.default_code();
+    write_owner_files(call, key, |dir| {
+        let path = dir.join(&filename);
+        disk::create(
+            &path,
+            &part.data,
+            &meta_path(&path, code.as_deref()),
+            &fields,
+        )
+    })?;
     refresh_owner(call, key)?;
     let mut data = render_file(call, key, &filename, existing.is_none())?;
     if sort.is_none() && !matches!(key, OwnerKey::User(_)) {
@@ -211,13 +213,10 @@ fn replace_one(
     rules::check(&found.filename, &part.data).map_err(support::rejection)?;
     let template = crate::api::access::file_template(call, found);
     support::check_accept(call, template.as_deref(), &found.filename, &part.data)?;
-    call.app
-        .store
-        .write_in(folder_of(&found.path), |_| {
-            disk::replace(&found.path, &part.data)
-        })
-        .map_err(io_error)?;
     let mut key = key.clone();
+    write_owner_files(call, &key, |dir| {
+        disk::replace(&dir.join(&found.filename), &part.data)
+    })?;
     refresh_owner(call, &mut key)?;
     render_file(call, &key, &found.filename, false)
 }
@@ -332,13 +331,10 @@ pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
             .with("filename", new_filename));
     }
     let codes = support::language_codes(call);
-    call.app
-        .store
-        .write_in(folder_of(&found.path), |_| {
-            disk::rename(&found.path, &new_filename, &codes)
-        })
-        .map_err(io_error)?;
     let mut key = key;
+    write_owner_files(call, &key, |dir| {
+        disk::rename(&dir.join(&found.filename), &new_filename, &codes)
+    })?;
     refresh_owner(call, &mut key)?;
     Ok(Reply::Model(
         render_file(call, &key, &new_filename, true)?.into(),
@@ -375,7 +371,7 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
     };
     let owner = key.as_owner();
     let code = support::request_code(call);
-    let mut writes: Vec<(std::path::PathBuf, Fields)> = Vec::new();
+    let mut writes: Vec<(String, Fields)> = Vec::new();
     let mut position = offset;
     let files = file::files_of(call, owner);
     for id in &ids {
@@ -393,22 +389,13 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
             .map(|f| (**f).clone())
             .unwrap_or_default();
         fields.set("sort", position.to_string());
-        writes.push((meta_path(&found.path, code.as_deref()), fields));
+        writes.push((found.filename.clone(), fields));
     }
-    let folders: Vec<_> = writes
-        .iter()
-        .map(|(meta, _)| folder_of(meta).to_owned())
-        .collect();
-    let touched = Touched::Folders(folders.clone());
-    call.app
-        .store
-        .write_refreshing(&folders, |_| {
-            let written = writes
-                .iter()
-                .try_for_each(|(meta, fields)| disk::write_meta(meta, fields));
-            (written, touched)
+    write_owner_files(call, &key, |dir| {
+        writes.iter().try_for_each(|(filename, fields)| {
+            disk::write_meta(&meta_path(&dir.join(filename), code.as_deref()), fields)
         })
-        .map_err(io_error)?;
+    })?;
     let files = file::listable(call, owner);
     let (items, pagination) = paginate(call, files)?;
     let selection = select::for_items(call, &VIEWS, &VIEWS.default_selection())?;
@@ -435,5 +422,5 @@ pub fn delete(call: &mut Call) -> ApiResult<Reply> {
             "The file cannot be deleted",
         ));
     }
-    support::delete_file(call, &found.path)
+    support::delete_file(call, &key, &found.filename)
 }

@@ -91,5 +91,6 @@ pub fn delete_avatar(call: &mut Call) -> ApiResult<Reply> {
             "The file cannot be deleted",
         ));
     }
-    support::delete_file(call, &avatar.path)
+    let key = OwnerKey::User(target.id.clone());
+    support::delete_file(call, &key, &avatar.filename)
 }

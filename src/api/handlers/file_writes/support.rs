@@ -2,7 +2,7 @@
 //! names, reading multipart uploads, building meta content, and Kirby's
 //! upload envelope (api.md §4.7).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -22,7 +22,7 @@ use crate::store::files::rules::Rejection;
 use crate::store::files::{self as disk};
 use crate::store::media;
 use crate::store::model::Translated;
-use crate::store::{File, PageRef};
+use crate::store::{File, PageRef, Touched};
 
 /// Owned copies of what an owner path names, so the call stays borrowable.
 #[derive(Debug, Clone, PartialEq)]
@@ -403,21 +403,60 @@ pub fn refresh_owner(call: &mut Call, key: &mut OwnerKey) -> ApiResult<()> {
     Ok(())
 }
 
+/// Runs a file write under the store's writer lock, in the owner's folder
+/// as it is then: the page is found again by id in the current snapshot,
+/// so a concurrent rename of its folder (or a parent's, by a status or
+/// slug change) is followed instead of writing to a path that is gone.
+/// `write` gets that folder and derives its paths from it. The call keeps
+/// its snapshot: [`refresh_owner`] moves it and `key` to the current one.
+pub fn write_owner_files<T>(
+    call: &mut Call,
+    key: &OwnerKey,
+    write: impl FnOnce(&Path) -> Result<T, disk::FileError>,
+) -> ApiResult<T> {
+    let planned = [owner_dir(call, key)?];
+    let page_id = match key {
+        OwnerKey::Page(p) => call.site.pages.get(*p).map(|page| page.id.clone()),
+        OwnerKey::Site | OwnerKey::User(_) => None,
+    };
+    let store = &call.app.store;
+    let written = store.write_refreshing(&planned, |site| {
+        let dir = match (key, &page_id) {
+            (OwnerKey::Page(_), Some(id)) => site.page(id).map(|page| page.dir.clone()),
+            (OwnerKey::Page(_), None) => None,
+            (OwnerKey::Site, _) => Some(store.content_dir().to_owned()),
+            (OwnerKey::User(id), _) => site.user(id).map(|user| user.dir.clone()),
+        };
+        match dir {
+            Some(dir) => (Ok(write(&dir)), Touched::Folders(vec![dir])),
+            None => (Err(()), Touched::Folders(Vec::new())),
+        }
+    });
+    match written {
+        Ok(result) => result.map_err(io_error),
+        Err(()) => Err(match (key, page_id) {
+            (OwnerKey::User(id), _) => ApiError::user_not_found(id),
+            (_, id) => ApiError::page_not_found(&id.unwrap_or_default()),
+        }),
+    }
+}
+
 /// The folder a file lives in: the one a file write touches (its owner's).
 pub fn folder_of(path: &std::path::Path) -> &std::path::Path {
     path.parent().unwrap_or(path)
 }
 
-/// Removes a file with its meta files in every language, and refreshes the
-/// call's snapshot.
-pub fn delete_file(call: &mut Call, path: &std::path::Path) -> ApiResult<crate::api::reply::Reply> {
+/// Removes the owner's file `filename` with its meta files in every
+/// language, and refreshes the call's snapshot.
+pub fn delete_file(
+    call: &mut Call,
+    key: &OwnerKey,
+    filename: &str,
+) -> ApiResult<crate::api::reply::Reply> {
     let codes = language_codes(call);
-    call.app
-        .store
-        .write_in(folder_of(path), |_| {
-            crate::store::files::delete(path, &codes)
-        })
-        .map_err(super::io_error)?;
+    write_owner_files(call, key, |dir| {
+        crate::store::files::delete(&dir.join(filename), &codes)
+    })?;
     call.site = call.app.store.site();
     Ok(crate::api::reply::Reply::Ok)
 }
