@@ -70,9 +70,11 @@ impl Entry {
 }
 
 /// The verified-credentials cache; one per process, shared by all requests.
-// FIXME: concurrent first requests with the same credentials each run bcrypt
-// (there is no single-flight), so a client opening many connections at once
-// pays one verify per connection before the first one is remembered.
+///
+/// It needs no single-flight of its own: every Basic check runs inside the
+/// login turn of its address and e-mail (`trials::turns`), so when a client
+/// opens many connections at once with the same credentials, the first
+/// verifies and remembers while the others wait for the turn and then hit.
 pub struct BasicCache {
     secret: [u8; 32],
     lifetime: Duration,
