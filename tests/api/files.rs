@@ -571,3 +571,110 @@ async fn file_writes_follow_a_folder_renamed_by_a_concurrent_status_change() {
         );
     }
 }
+
+/// Two requests racing for one name or one file are checked again under
+/// the writer lock: of two renames onto the same new name one wins and the
+/// other is a duplicate (neither file is overwritten), and of two deletes
+/// of one file the second finds it gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_renames_and_deletes_of_one_file_lose_nothing() {
+    const ROUNDS: usize = 12;
+    let site = TestSite::new();
+    let mut first = admin(&site).await;
+    let mut second = admin(&site).await;
+    let folder = site.root().join(LIGHTHOUSE);
+    for round in 0..ROUNDS {
+        for (client, side) in [(&mut first, "a"), (&mut second, "b")] {
+            let name = format!("race-{round}-{side}.jpg");
+            let bytes = [JPEG, name.as_bytes()].concat();
+            let files: &[(&str, &str, &[u8])] = &[("file", &name, &bytes)];
+            let reply = upload(client, "/api/pages/projects+lighthouse/files", files, &[]).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        }
+        let rename = |client: &mut Client, side: &str| {
+            let path = format!("/api/pages/projects+lighthouse/files/race-{round}-{side}.jpg/name");
+            let body = json!({"name": format!("race-{round}-won")});
+            let mut client = std::mem::replace(client, site.client());
+            async move {
+                let reply = client.json("PATCH", &path, body).await;
+                (client, reply)
+            }
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(rename(&mut first, "a")),
+            tokio::spawn(rename(&mut second, "b"))
+        );
+        let ((client_a, a), (client_b, b)) = (a.unwrap(), b.unwrap());
+        (first, second) = (client_a, client_b);
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::BAD_REQUEST],
+            "{} / {}",
+            a.text,
+            b.text
+        );
+        let loser = if a.status == StatusCode::OK { b } else { a };
+        assert_eq!(loser.json()["key"], "error.file.duplicate");
+        let mut kept: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with(&format!("race-{round}-")) && n.ends_with(".jpg"))
+            .collect();
+        kept.sort();
+        assert_eq!(kept.len(), 2, "both files are still there: {kept:?}");
+        assert!(kept.contains(&format!("race-{round}-won.jpg")), "{kept:?}");
+
+        let delete = |client: &mut Client| {
+            let path = format!("/api/pages/projects+lighthouse/files/race-{round}-won.jpg");
+            let mut client = std::mem::replace(client, site.client());
+            async move {
+                let request = Request::delete(path)
+                    .header("x-csrf", CSRF)
+                    .body(Body::empty())
+                    .unwrap();
+                let reply = client.send(request).await;
+                (client, reply)
+            }
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(delete(&mut first)),
+            tokio::spawn(delete(&mut second))
+        );
+        let ((client_a, a), (client_b, b)) = (a.unwrap(), b.unwrap());
+        (first, second) = (client_a, client_b);
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::NOT_FOUND],
+            "{} / {}",
+            a.text,
+            b.text
+        );
+    }
+}
+
+/// A sort writes each meta file as it is under the writer lock: a hand edit
+/// of a meta file that no snapshot has seen yet (these tests run without a
+/// watcher) keeps its field next to the new `Sort`.
+#[tokio::test]
+async fn sorting_keeps_a_hand_edit_of_the_meta_file() {
+    let site = TestSite::new();
+    let mut client = admin(&site).await;
+    let meta = site.root().join(LIGHTHOUSE).join("beam.jpg.txt");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(&meta, format!("{text}\n\n----\n\nCaption: by hand\n")).unwrap();
+    let reply = client
+        .json(
+            "PATCH",
+            "/api/pages/projects+lighthouse/files/sort",
+            json!({"files": ["projects/lighthouse/beam.jpg"], "index": 4}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let written = std::fs::read_to_string(&meta).unwrap();
+    assert!(written.contains("Caption: by hand"), "{written}");
+    assert!(written.ends_with("Sort: 5"), "{written}");
+}

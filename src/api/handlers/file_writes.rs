@@ -8,10 +8,6 @@
 //! from the fresh snapshot. Uploads answer in Kirby's upload envelope,
 //! where even a refused upload is a 400 with a bare message.
 
-// FIXME: a sort writes each file's meta fields as the request's snapshot
-// had them (plus the new `Sort`); a hand edit of a meta file made in the
-// moment before is overwritten. Content updates merge under the lock.
-
 mod avatar;
 mod support;
 
@@ -35,7 +31,7 @@ use crate::store::files::{self as disk, rules};
 use crate::store::media;
 use crate::store::model::fields_for;
 use support::{
-    add_blueprint_fields, envelope, envelope_error, meta_path, owner_dir, refresh_owner,
+    add_blueprint_fields, envelope, envelope_error, io_error, meta_path, owner_dir, refresh_owner,
     render_file, write_owner_files,
 };
 
@@ -122,14 +118,19 @@ fn create_one(
         None => new_meta(call, sort, template),
     };
     let code = call.default_code();
-    write_owner_files(call, key, |dir| {
+    write_owner_files(call, key, |dir, current| {
         let path = dir.join(&filename);
+        let taken_meanwhile = current.iter().any(|f| f.filename == filename) || path.exists();
+        if existing.is_none() && taken_meanwhile {
+            return Err(duplicate());
+        }
         disk::create(
             &path,
             &part.data,
             &meta_path(&path, code.as_deref()),
             &fields,
         )
+        .map_err(io_error)
     })?;
     refresh_owner(call, key)?;
     let mut data = render_file(call, key, &filename, existing.is_none())?;
@@ -214,8 +215,9 @@ fn replace_one(
     let template = crate::api::access::file_template(call, found);
     support::check_accept(call, template.as_deref(), &found.filename, &part.data)?;
     let mut key = key.clone();
-    write_owner_files(call, &key, |dir| {
-        disk::replace(&dir.join(&found.filename), &part.data)
+    write_owner_files(call, &key, |dir, current| {
+        support::still_there(current, &found.filename)?;
+        disk::replace(&dir.join(&found.filename), &part.data).map_err(io_error)
     })?;
     refresh_owner(call, &mut key)?;
     render_file(call, &key, &found.filename, false)
@@ -326,14 +328,20 @@ pub fn change_name(call: &mut Call) -> ApiResult<Reply> {
     let taken = file::files_of(call, key.as_owner())
         .iter()
         .any(|f| f.filename == new_filename);
+    let duplicate = || {
+        ApiError::keyed(Class::Duplicate, "error.file.duplicate").with("filename", &new_filename)
+    };
     if taken || found.path.with_file_name(&new_filename).exists() {
-        return Err(ApiError::keyed(Class::Duplicate, "error.file.duplicate")
-            .with("filename", new_filename));
+        return Err(duplicate());
     }
     let codes = support::language_codes(call);
     let mut key = key;
-    write_owner_files(call, &key, |dir| {
-        disk::rename(&dir.join(&found.filename), &new_filename, &codes)
+    write_owner_files(call, &key, |dir, current| {
+        support::still_there(current, &found.filename)?;
+        if current.iter().any(|f| f.filename == new_filename) || dir.join(&new_filename).exists() {
+            return Err(duplicate());
+        }
+        disk::rename(&dir.join(&found.filename), &new_filename, &codes).map_err(io_error)
     })?;
     refresh_owner(call, &mut key)?;
     Ok(Reply::Model(
@@ -371,7 +379,7 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
     };
     let owner = key.as_owner();
     let code = support::request_code(call);
-    let mut writes: Vec<(String, Fields)> = Vec::new();
+    let mut positions: Vec<(String, i64)> = Vec::new();
     let mut position = offset;
     let files = file::files_of(call, owner);
     for id in &ids {
@@ -383,17 +391,25 @@ pub fn sort(call: &mut Call) -> ApiResult<Reply> {
             continue;
         };
         position = position.saturating_add(1);
-        let mut fields = found
-            .meta
-            .get(code.as_deref().unwrap_or(""))
-            .map(|f| (**f).clone())
-            .unwrap_or_default();
-        fields.set("sort", position.to_string());
-        writes.push((found.filename.clone(), fields));
+        positions.push((found.filename.clone(), position));
     }
-    write_owner_files(call, &key, |dir| {
-        writes.iter().try_for_each(|(filename, fields)| {
-            disk::write_meta(&meta_path(&dir.join(filename), code.as_deref()), fields)
+    // The meta fields are taken under the writer lock, from the files as
+    // they are then, so a meta update or hand edit made a moment before is
+    // kept; a file deleted meanwhile gets no meta file (it would be an
+    // orphan, read as the page's content).
+    write_owner_files(call, &key, |dir, current| {
+        positions.iter().try_for_each(|(filename, position)| {
+            let Some(file) = current.iter().find(|f| f.filename == *filename) else {
+                return Ok(());
+            };
+            let mut fields = file
+                .meta
+                .get(code.as_deref().unwrap_or(""))
+                .map(|f| (**f).clone())
+                .unwrap_or_default();
+            fields.set("sort", position.to_string());
+            disk::write_meta(&meta_path(&dir.join(filename), code.as_deref()), &fields)
+                .map_err(io_error)
         })
     })?;
     let files = file::listable(call, owner);

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use super::support::{self, OwnerKey, envelope, envelope_error, io_error, meta_path, render_file};
+use super::support::{
+    self, OwnerKey, envelope, envelope_error, io_error, meta_path, render_file, write_owner_files,
+};
 use crate::api::access::user_can;
 use crate::api::call::Call;
 use crate::api::error::{ApiError, ApiResult, Class};
@@ -53,24 +55,22 @@ fn avatar_one(call: &mut Call, target: &crate::store::User, part: &Part) -> ApiR
     }
     fields.set("template", "avatar".to_owned());
     let meta = meta_path(&path, call.default_code().as_deref());
-    let old = target
-        .avatar
-        .as_ref()
-        .map(|a| a.path.clone())
-        .filter(|p| *p != path);
     let created = target.avatar.is_none();
     let codes = support::language_codes(call);
-    // the new avatar is written before the old one goes, so a failure never
-    // leaves the user without one
-    call.app
-        .store
-        .write_in(support::folder_of(&path), |_| {
-            disk::create(&path, &part.data, &meta, &fields)?;
-            old.map_or(Ok(()), |old| disk::delete(&old, &codes))
-        })
-        .map_err(io_error)?;
+    let key = OwnerKey::User(target.id.clone());
+    // The avatar to replace is the one the account has under the writer
+    // lock (another upload may have changed it since this request looked).
+    // The new one is written before the old one goes, so a failure never
+    // leaves the user without one.
+    write_owner_files(call, &key, |dir, current| {
+        disk::create(&path, &part.data, &meta, &fields).map_err(io_error)?;
+        match current.iter().find(|old| old.filename != filename) {
+            Some(old) => disk::delete(&dir.join(&old.filename), &codes).map_err(io_error),
+            None => Ok(()),
+        }
+    })?;
     call.site = call.app.store.site();
-    let mut data = render_file(call, &OwnerKey::User(target.id.clone()), &filename, false)?;
+    let mut data = render_file(call, &key, &filename, false)?;
     // Kirby creates a first avatar with the template as a model property,
     // not as content, so that answer's content lacks the `template` it stores.
     if created && let Some(Value::Object(content)) = data.get_mut("content") {

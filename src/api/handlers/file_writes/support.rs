@@ -407,12 +407,15 @@ pub fn refresh_owner(call: &mut Call, key: &mut OwnerKey) -> ApiResult<()> {
 /// as it is then: the page is found again by id in the current snapshot,
 /// so a concurrent rename of its folder (or a parent's, by a status or
 /// slug change) is followed instead of writing to a path that is gone.
-/// `write` gets that folder and derives its paths from it. The call keeps
-/// its snapshot: [`refresh_owner`] moves it and `key` to the current one.
+/// `write` gets that folder, to derive its paths from, and the owner's
+/// files as they are then (hand edits of the folder already read), to
+/// check again what the request checked in its snapshot: another request
+/// may have taken a name or removed a file since. The call keeps its
+/// snapshot: [`refresh_owner`] moves it and `key` to the current one.
 pub fn write_owner_files<T>(
     call: &mut Call,
     key: &OwnerKey,
-    write: impl FnOnce(&Path) -> Result<T, disk::FileError>,
+    write: impl FnOnce(&Path, &[File]) -> ApiResult<T>,
 ) -> ApiResult<T> {
     let planned = [owner_dir(call, key)?];
     let page_id = match key {
@@ -421,19 +424,23 @@ pub fn write_owner_files<T>(
     };
     let store = &call.app.store;
     let written = store.write_refreshing(&planned, |site| {
-        let dir = match (key, &page_id) {
-            (OwnerKey::Page(_), Some(id)) => site.page(id).map(|page| page.dir.clone()),
+        let owner = match (key, &page_id) {
+            (OwnerKey::Page(_), Some(id)) => site
+                .page(id)
+                .map(|page| (page.dir.clone(), page.files.as_slice())),
             (OwnerKey::Page(_), None) => None,
-            (OwnerKey::Site, _) => Some(store.content_dir().to_owned()),
-            (OwnerKey::User(id), _) => site.user(id).map(|user| user.dir.clone()),
+            (OwnerKey::Site, _) => Some((store.content_dir().to_owned(), site.files.as_slice())),
+            (OwnerKey::User(id), _) => site
+                .user(id)
+                .map(|user| (user.dir.clone(), user.avatar.as_slice())),
         };
-        match dir {
-            Some(dir) => (Ok(write(&dir)), Touched::Folders(vec![dir])),
+        match owner {
+            Some((dir, files)) => (Ok(write(&dir, files)), Touched::Folders(vec![dir])),
             None => (Err(()), Touched::Folders(Vec::new())),
         }
     });
     match written {
-        Ok(result) => result.map_err(io_error),
+        Ok(result) => result,
         Err(()) => Err(match (key, page_id) {
             (OwnerKey::User(id), _) => ApiError::user_not_found(id),
             (_, id) => ApiError::page_not_found(&id.unwrap_or_default()),
@@ -441,9 +448,15 @@ pub fn write_owner_files<T>(
     }
 }
 
-/// The folder a file lives in: the one a file write touches (its owner's).
-pub fn folder_of(path: &std::path::Path) -> &std::path::Path {
-    path.parent().unwrap_or(path)
+/// Fails with the file's not-found error unless `filename` is among the
+/// owner's `current` files: for a write planned on a file that a
+/// concurrent request has deleted or renamed.
+pub fn still_there(current: &[File], filename: &str) -> ApiResult<()> {
+    if current.iter().any(|f| f.filename == filename) {
+        Ok(())
+    } else {
+        Err(ApiError::file_not_found(filename))
+    }
 }
 
 /// Removes the owner's file `filename` with its meta files in every
@@ -454,8 +467,9 @@ pub fn delete_file(
     filename: &str,
 ) -> ApiResult<crate::api::reply::Reply> {
     let codes = language_codes(call);
-    write_owner_files(call, key, |dir| {
-        crate::store::files::delete(&dir.join(filename), &codes)
+    write_owner_files(call, key, |dir, current| {
+        still_there(current, filename)?;
+        crate::store::files::delete(&dir.join(filename), &codes).map_err(io_error)
     })?;
     call.site = call.app.store.site();
     Ok(crate::api::reply::Reply::Ok)
