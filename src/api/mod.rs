@@ -32,6 +32,7 @@ use axum::http::{HeaderMap, Response, StatusCode, header};
 use crate::app::App;
 use crate::serve::ConnInfo;
 use call::Incoming;
+use error::ApiError;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
@@ -99,6 +100,7 @@ async fn api_request(
     let result = if runs_inline(&parts) {
         Ok(call::run(&app, incoming))
     } else {
+        let app = app.clone();
         tokio::task::spawn_blocking(move || call::run(&app, incoming)).await
     };
     match result {
@@ -107,11 +109,13 @@ async fn api_request(
             done.route,
             done.user,
         ),
-        Err(_) => (
-            build_response(500, HeaderMap::new(), r#"{"status":"error"}"#.into()),
-            None,
-            None,
-        ),
+        // A handler that panicked (a bug; the panic hook has logged it)
+        // still answers in Kirby's envelope, as any unexpected error does.
+        Err(_) => {
+            let error = ApiError::internal("the request's handler panicked");
+            let (status, body) = call::error_reply(&app, &error, None, "en");
+            (build_response(status, HeaderMap::new(), body), None, None)
+        }
     }
 }
 

@@ -505,7 +505,8 @@ async fn replacing_needs_the_same_mime_type() {
 /// File writes find the page's folder again under the writer lock: while
 /// another client moves the page between listed and unlisted (which
 /// renames its folder), uploads and renames of its files still land in
-/// the folder the page then has, none fails on a path that is gone.
+/// the folder the page then has, none fails on a path that is gone, and
+/// the answer to a meta update shows the page as it is after the write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn file_writes_follow_a_folder_renamed_by_a_concurrent_status_change() {
     const ROUNDS: usize = 40;
@@ -549,7 +550,18 @@ async fn file_writes_follow_a_folder_renamed_by_a_concurrent_status_change() {
                     json!({"name": to}),
                 )
                 .await;
-            for reply in [uploaded, renamed] {
+            let beam = if round % 2 == 0 { "ray" } else { "beam" };
+            let updated = writer
+                .json(
+                    "PATCH",
+                    &format!("/api/pages/projects+lighthouse/files/{beam}.jpg"),
+                    json!({"alt": format!("round {round}")}),
+                )
+                .await;
+            if updated.status == StatusCode::OK {
+                assert_eq!(updated.json()["data"]["filename"], format!("{beam}.jpg"));
+            }
+            for reply in [uploaded, renamed, updated] {
                 if reply.status != StatusCode::OK {
                     failures.push(format!("round {round}: {} {}", reply.status, reply.text));
                 }

@@ -241,7 +241,12 @@ pub fn update(call: &mut Call) -> ApiResult<Reply> {
     let form = Form::file(call, key.as_owner(), &found, template.as_deref());
     let input = validation::checked_input(call, &form, support::body_object(call)?)?;
     let changes = meta_changes(call, &found, template.as_deref(), &input);
+    // The write moves the call to a newer snapshot, where the page's
+    // index may differ (a concurrent status change re-sorts the pages).
+    let page_id = support::owner_page_id(call, &key)?;
     write_content(call, &key.file_model(&found.filename), &changes)?;
+    let mut key = key;
+    support::find_owner_again(call, &mut key, page_id)?;
     let mut data = render_file(call, &key, &found.filename, false)?;
     let bp = call.app.blueprints.file(template.as_deref());
     written::show_written(call, &mut data, bp, Via::Form);

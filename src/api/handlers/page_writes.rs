@@ -169,10 +169,12 @@ pub fn duplicate(call: &mut Call) -> ApiResult<Reply> {
     };
     let siblings = children_dir(call, p.parent);
     let to = siblings.join("_drafts").join(&slug);
+    // Worked out before the write: page references index the call's
+    // snapshot, which the write replaces.
+    let id = child_id(&call.site, p.parent, &slug);
     commit(call, &[siblings], |_| {
         folders::copy_page(&p.dir, &to, options, &no_faults)
     })?;
-    let id = child_id(&call.site, p.parent, &slug);
     if let Some(title) = title {
         retitle_copy(call, &id, &to, title)?;
     }
@@ -241,8 +243,9 @@ pub fn change_slug(call: &mut Call) -> ApiResult<Reply> {
     check_free(&call.site, p.parent, &slug, Some(page))?;
     let to = p.dir.with_file_name(folder_name(&p, &slug));
     let siblings = children_dir(call, p.parent);
+    let new_id = child_id(&call.site, p.parent, &slug);
     commit(call, &[siblings], |_| folders::move_dir(&p.dir, &to))?;
-    answer(call, &child_id(&call.site, p.parent, &slug))
+    answer(call, &new_id)
 }
 
 /// A secondary language keeps its slug as the `Slug` field of its content
@@ -317,7 +320,8 @@ pub fn title_input(call: &Call) -> ApiResult<String> {
 /// Runs a change with writes serialised and refreshes the call's snapshot,
 /// whether or not the change worked. `touched` are the folders the change
 /// may alter (a page's own folder, or the folder its siblings live in):
-/// only those are read again.
+/// only those are read again. Page references taken before it index the
+/// old snapshot: work out ids first and find pages again by id after.
 fn commit<T, E: Into<WriteError>>(
     call: &mut Call,
     touched: &[PathBuf],

@@ -382,18 +382,30 @@ pub fn body_object(call: &Call) -> ApiResult<Map<String, Value>> {
 /// only (after a rename of the page or a parent, the page sits in another
 /// arena slot), so the page is found again by the id it had.
 pub fn refresh_owner(call: &mut Call, key: &mut OwnerKey) -> ApiResult<()> {
-    let id = match key {
-        OwnerKey::Page(p) => Some(
-            call.site
-                .pages
-                .get(*p)
-                .map(|page| page.id.clone())
-                .ok_or_else(|| ApiError::internal("page vanished"))?,
-        ),
-        OwnerKey::Site | OwnerKey::User(_) => None,
-    };
+    let page_id = owner_page_id(call, key)?;
     call.site = call.app.store.site();
-    if let Some(id) = id {
+    find_owner_again(call, key, page_id)
+}
+
+/// The id of the page `key` names in the call's snapshot (`None` for the
+/// site and users, whose keys hold no snapshot index): what finds the
+/// owner again after the snapshot has moved on.
+pub fn owner_page_id(call: &Call, key: &OwnerKey) -> ApiResult<Option<String>> {
+    match key {
+        OwnerKey::Page(p) => call
+            .site
+            .pages
+            .get(*p)
+            .map(|page| Some(page.id.clone()))
+            .ok_or_else(|| ApiError::internal("page vanished")),
+        OwnerKey::Site | OwnerKey::User(_) => Ok(None),
+    }
+}
+
+/// Points `key` at the page `page_id` (from [`owner_page_id`]) in the
+/// call's current snapshot.
+pub fn find_owner_again(call: &Call, key: &mut OwnerKey, page_id: Option<String>) -> ApiResult<()> {
+    if let Some(id) = page_id {
         let page = call
             .site
             .page_ref(&id)
