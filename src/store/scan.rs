@@ -262,7 +262,11 @@ fn entry_facts(entry: &std::fs::DirEntry) -> Option<Facts> {
     // Plain files are asked relative to the open folder, which spares the
     // kernel a walk down the whole path per entry.
     let meta = if kind.is_symlink() {
-        std::fs::metadata(entry.path()).ok()?
+        let meta = std::fs::metadata(entry.path()).ok()?;
+        if meta.is_dir() && leads_back(&entry.path(), &meta) {
+            return None;
+        }
+        meta
     } else {
         entry.metadata().ok()?
     };
@@ -272,6 +276,55 @@ fn entry_facts(entry: &std::fs::DirEntry) -> Option<Facts> {
         modified: seconds(meta.modified().unwrap_or(UNIX_EPOCH)),
         stamp: stamp_of(&meta),
     })
+}
+
+/// Whether the folder link at `link` (its target's metadata: `target`)
+/// points at the folder holding it or at any folder above that, up to the
+/// file system's root: following it would list the same folders again and
+/// again (`ln -s .. loop`, `ln -s / root`), and two such links make the
+/// walk grow exponentially. Such a link is left out like an unreadable
+/// entry, by the one rule the scan, the look and the refresh share.
+///
+/// The folders above are compared by device and inode as the path names
+/// them (through any links on the way), so a cycle of several links is
+/// caught too: each pass through it goes one folder deeper, and the link
+/// that closes it points at a folder the path has already been through.
+/// Only folder links pay for this, never plain entries.
+#[cfg(unix)]
+fn leads_back(link: &Path, target: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // Absolute (without resolving links), so that a site served by a
+    // relative `--root` still sees every folder up to `/`.
+    let Ok(link) = std::path::absolute(link) else {
+        return false;
+    };
+    let leads_back = link.ancestors().skip(1).any(|folder| {
+        std::fs::metadata(folder)
+            .is_ok_and(|above| above.dev() == target.dev() && above.ino() == target.ino())
+    });
+    if leads_back {
+        warn_once_about_loop(&link);
+    }
+    leads_back
+}
+
+#[cfg(not(unix))]
+fn leads_back(_link: &Path, _target: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Logs a looping link the first time a scan meets it (looks run every
+/// minute and would repeat it).
+fn warn_once_about_loop(link: &Path) {
+    static WARNED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let mut warned = WARNED.lock();
+    if !warned.iter().any(|known| known == link) && warned.len() < 1000 {
+        tracing::warn!(
+            "skipping {}: a link to a folder that holds it would repeat the site forever",
+            link.display()
+        );
+        warned.push(link.to_owned());
+    }
 }
 
 fn seconds(time: std::time::SystemTime) -> i64 {
@@ -930,6 +983,39 @@ mod tests {
         assert_eq!(
             blog.files[0].size, 10,
             "the size of the file the link points to"
+        );
+    }
+
+    /// Links back up the tree (to the folder itself, a parent, the root,
+    /// or through a second link) are left out; a link elsewhere is still a
+    /// page. Before, one `ln -s ..` made hundreds of pages and two never
+    /// finished.
+    #[cfg(unix)]
+    #[test]
+    fn links_that_lead_back_up_the_tree_are_not_followed() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("content");
+        let elsewhere = dir.path().join("elsewhere");
+        write(&c.join("about/about.txt"), "Title: About");
+        write(&c.join("home/home.txt"), "Title: Home");
+        write(&elsewhere.join("x/note.txt"), "Title: X");
+        symlink("..", c.join("about/loop")).unwrap();
+        symlink("..", c.join("home/loop")).unwrap();
+        symlink(".", c.join("home/self")).unwrap();
+        symlink("/", c.join("home/root")).unwrap();
+        // content/about/out → elsewhere/x, whose back → content/about
+        symlink(elsewhere.join("x"), c.join("about/out")).unwrap();
+        symlink(c.join("about"), elsewhere.join("x/back")).unwrap();
+        let roots = Roots::for_site(dir.path());
+        let site = scan(&roots, false, &ParseCache::default());
+        let mut ids: Vec<_> = site.pages.iter().map(|p| p.id.clone()).collect();
+        ids.sort();
+        assert_eq!(ids, ["about", "about/out", "home"]);
+        assert_eq!(
+            quick::fingerprint(&roots, false),
+            site.fingerprint,
+            "the look skips the same links"
         );
     }
 
