@@ -13,6 +13,19 @@ static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 /// Replaces `path` with `bytes`. The folder must exist: a write never
 /// recreates a folder that a concurrent rename or a hand edit just removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace_before_folder_sync(path, bytes)?;
+    if let Some(dir) = path.parent() {
+        sync_folder(dir);
+    }
+    Ok(())
+}
+
+/// [`write_atomic`] up to, not including, the folder's fsync: the new
+/// bytes are on disk and the name points at them, but the rename itself
+/// is durable only once [`sync_folder`] has run on the folder (or any later
+/// journal commit of the file system has). For group commit, which syncs
+/// the folder outside the writer lock, before it acknowledges the write.
+pub fn replace_before_folder_sync(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("path has no parent folder"))?;
@@ -24,16 +37,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        if let Ok(dir) = std::fs::File::open(dir) {
-            dir.sync_all().ok();
-        }
-        Ok(())
+        std::fs::rename(&temp, path)
     })();
     if result.is_err() {
         std::fs::remove_file(&temp).ok();
     }
     result
+}
+
+/// Makes the entries of the folder `dir` (a rename into it) durable. A
+/// folder that cannot be opened (moved away meanwhile) is skipped: its
+/// entries went into the file system's journal with the rename, and the
+/// move's own sync commits them.
+pub fn sync_folder(dir: &Path) {
+    if let Ok(dir) = std::fs::File::open(dir) {
+        dir.sync_all().ok();
+    }
 }
 
 /// Removes a file; one that is not there already counts as removed.

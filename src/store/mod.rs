@@ -219,13 +219,22 @@ impl Store {
             write,
             ticket: ticket.clone(),
         });
-        let _guard = self.writer.lock();
+        let guard = self.writer.lock();
         if let Some(outcome) = ticket.take() {
             return outcome;
         }
-        // No leader took our job before we got the lock: we lead the batch
-        // of everything queued so far, ours included.
-        let jobs = std::mem::take(&mut *self.queue.lock());
+        let jobs = {
+            let mut queue = self.queue.lock();
+            if !queue.iter().any(|job| Arc::ptr_eq(&job.ticket, &ticket)) {
+                // A leader took our job and is syncing its folders.
+                drop(queue);
+                drop(guard);
+                return ticket.wait();
+            }
+            // No leader took our job before we got the lock: we lead the
+            // batch of everything queued so far, ours included.
+            std::mem::take(&mut *queue)
+        };
         let pages: Vec<PathBuf> = {
             let site = self.current.read();
             jobs.iter()
@@ -236,7 +245,11 @@ impl Store {
         self.settle_locked(&pages);
         let site = self.current.read().clone();
         let (outcomes, dirs) = commit::run_batch(&site, &jobs);
-        self.refresh_or_rescan_locked(&Touched::Folders(dirs));
+        self.refresh_or_rescan_locked(&Touched::Folders(dirs.clone()));
+        drop(guard);
+        for dir in &dirs {
+            fsio::sync_folder(dir);
+        }
         commit::acknowledge(jobs, outcomes);
         ticket.take().unwrap_or_else(|| {
             Err(commit::CommitError::Io(
