@@ -564,6 +564,17 @@ impl Scanner<'_> {
         (children, drafts, drafts_listing.finish())
     }
 
+    /// Indexes the page `at` under `id`, unless a page read before has that
+    /// id already (it keeps it, and the site notes the clash).
+    fn claim_id(&mut self, id: String, at: PageRef) {
+        match Arc::make_mut(&mut self.site.by_id).entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => self.site.duplicate_ids = true,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(at);
+            }
+        }
+    }
+
     fn page(
         &mut self,
         entry: &Entry,
@@ -613,12 +624,7 @@ impl Scanner<'_> {
             drafts_print: 0,
             inode: entry.stamp.1,
         }));
-        match Arc::make_mut(&mut self.site.by_id).entry(id.clone()) {
-            std::collections::hash_map::Entry::Occupied(_) => self.site.duplicate_ids = true,
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(me);
-            }
-        }
+        self.claim_id(id.clone(), me);
         let (children, drafts, drafts_print) = self.child_pages(&entries, Some(me), &id);
         let index = ChildIndex::build(&self.site.pages, &children, &drafts);
         // The page is not shared yet: only this scan holds it.

@@ -106,15 +106,9 @@ impl Scanner<'_> {
         parent: Option<PageRef>,
     ) -> Vec<PageRef> {
         let offset = append_pages(&mut self.site.pages, helper.site.pages, parent);
-        let by_id = Arc::make_mut(&mut self.site.by_id);
         for (id, local) in helper.site.by_id.iter() {
             // The first page with an id keeps it, as in a one-thread scan.
-            match by_id.entry(id.clone()) {
-                std::collections::hash_map::Entry::Occupied(_) => self.site.duplicate_ids = true,
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(local + offset);
-                }
-            }
+            self.claim_id(id.clone(), local + offset);
         }
         self.site.duplicate_ids |= helper.site.duplicate_ids;
         self.site.problems.extend(helper.site.problems);
