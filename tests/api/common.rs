@@ -103,6 +103,16 @@ pub struct Client {
 }
 
 impl Client {
+    /// This client, leaving in its place one with an empty jar: to move
+    /// the client into a task of its own and put it back afterwards.
+    pub fn take(&mut self) -> Client {
+        let empty = Client {
+            app: self.app.clone(),
+            cookie: None,
+        };
+        std::mem::replace(self, empty)
+    }
+
     /// The session cookie (`name=value`) the jar holds.
     pub fn cookie(&self) -> Option<&str> {
         self.cookie.as_deref()

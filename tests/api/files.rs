@@ -603,21 +603,18 @@ async fn racing_renames_and_deletes_of_one_file_lose_nothing() {
             let reply = upload(client, "/api/pages/projects+lighthouse/files", files, &[]).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         }
-        let rename = |client: &mut Client, side: &str| {
-            let path = format!("/api/pages/projects+lighthouse/files/race-{round}-{side}.jpg/name");
-            let body = json!({"name": format!("race-{round}-won")});
-            let mut client = std::mem::replace(client, site.client());
-            async move {
-                let reply = client.json("PATCH", &path, body).await;
-                (client, reply)
-            }
+        let rename = |side: &str| {
+            Request::patch(format!(
+                "/api/pages/projects+lighthouse/files/race-{round}-{side}.jpg/name"
+            ))
+            .header("x-csrf", CSRF)
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"name": format!("race-{round}-won")}).to_string(),
+            ))
+            .unwrap()
         };
-        let (a, b) = tokio::join!(
-            tokio::spawn(rename(&mut first, "a")),
-            tokio::spawn(rename(&mut second, "b"))
-        );
-        let ((client_a, a), (client_b, b)) = (a.unwrap(), b.unwrap());
-        (first, second) = (client_a, client_b);
+        let (a, b) = at_once(&mut first, &mut second, rename("a"), rename("b")).await;
         let mut statuses = [a.status, b.status];
         statuses.sort();
         assert_eq!(
@@ -638,24 +635,15 @@ async fn racing_renames_and_deletes_of_one_file_lose_nothing() {
         assert_eq!(kept.len(), 2, "both files are still there: {kept:?}");
         assert!(kept.contains(&format!("race-{round}-won.jpg")), "{kept:?}");
 
-        let delete = |client: &mut Client| {
-            let path = format!("/api/pages/projects+lighthouse/files/race-{round}-won.jpg");
-            let mut client = std::mem::replace(client, site.client());
-            async move {
-                let request = Request::delete(path)
-                    .header("x-csrf", CSRF)
-                    .body(Body::empty())
-                    .unwrap();
-                let reply = client.send(request).await;
-                (client, reply)
-            }
+        let delete = || {
+            Request::delete(format!(
+                "/api/pages/projects+lighthouse/files/race-{round}-won.jpg"
+            ))
+            .header("x-csrf", CSRF)
+            .body(Body::empty())
+            .unwrap()
         };
-        let (a, b) = tokio::join!(
-            tokio::spawn(delete(&mut first)),
-            tokio::spawn(delete(&mut second))
-        );
-        let ((client_a, a), (client_b, b)) = (a.unwrap(), b.unwrap());
-        (first, second) = (client_a, client_b);
+        let (a, b) = at_once(&mut first, &mut second, delete(), delete()).await;
         let mut statuses = [a.status, b.status];
         statuses.sort();
         assert_eq!(
@@ -689,4 +677,29 @@ async fn sorting_keeps_a_hand_edit_of_the_meta_file() {
     let written = std::fs::read_to_string(&meta).unwrap();
     assert!(written.contains("Caption: by hand"), "{written}");
     assert!(written.ends_with("Sort: 5"), "{written}");
+}
+
+/// Sends `a` from `first` and `b` from `second` at the same time, each on
+/// a task of its own (the router runs handlers on blocking threads, so the
+/// two really overlap).
+async fn at_once(
+    first: &mut Client,
+    second: &mut Client,
+    a: Request<Body>,
+    b: Request<Body>,
+) -> (crate::common::Reply, crate::common::Reply) {
+    let (mut client_a, mut client_b) = (first.take(), second.take());
+    let (done_a, done_b) = tokio::join!(
+        tokio::spawn(async move {
+            let reply = client_a.send(a).await;
+            (client_a, reply)
+        }),
+        tokio::spawn(async move {
+            let reply = client_b.send(b).await;
+            (client_b, reply)
+        })
+    );
+    let ((client_a, reply_a), (client_b, reply_b)) = (done_a.unwrap(), done_b.unwrap());
+    (*first, *second) = (client_a, client_b);
+    (reply_a, reply_b)
 }
