@@ -430,19 +430,16 @@ pub fn write_owner_files<T>(
     write: impl FnOnce(&Path, &[File]) -> ApiResult<T>,
 ) -> ApiResult<T> {
     let planned = [owner_dir(call, key)?];
-    let page_id = match key {
-        OwnerKey::Page(p) => call.site.pages.get(*p).map(|page| page.id.clone()),
-        OwnerKey::Site | OwnerKey::User(_) => None,
-    };
+    let page_id = owner_page_id(call, key)?;
     let store = &call.app.store;
     let written = store.write_refreshing(&planned, |site| {
-        let owner = match (key, &page_id) {
-            (OwnerKey::Page(_), Some(id)) => site
-                .page(id)
+        let owner = match key {
+            OwnerKey::Page(_) => page_id
+                .as_deref()
+                .and_then(|id| site.page(id))
                 .map(|page| (page.dir.clone(), page.files.as_slice())),
-            (OwnerKey::Page(_), None) => None,
-            (OwnerKey::Site, _) => Some((store.content_dir().to_owned(), site.files.as_slice())),
-            (OwnerKey::User(id), _) => site
+            OwnerKey::Site => Some((store.content_dir().to_owned(), site.files.as_slice())),
+            OwnerKey::User(id) => site
                 .user(id)
                 .map(|user| (user.dir.clone(), user.avatar.as_slice())),
         };
