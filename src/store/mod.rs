@@ -280,17 +280,30 @@ impl Store {
     /// delay.
     fn settle_locked(&self, dirs: &[PathBuf]) {
         let site = self.current.read().clone();
-        let stale: Vec<PathBuf> = dirs
-            .iter()
-            .filter(|dir| {
-                if dir.starts_with(&self.roots.accounts) {
-                    !refresh::accounts_are_current(&site, &self.roots.accounts)
-                } else {
-                    !refresh::is_current(&site, &self.roots.content, dir)
-                }
-            })
-            .cloned()
-            .collect();
+        // A batch of group commit names one folder per write, most often
+        // the same one: each is looked at once. All of `site/accounts` is
+        // looked at once for every folder in it.
+        let mut looked: Vec<&Path> = Vec::new();
+        let mut stale: Vec<PathBuf> = Vec::new();
+        for dir in dirs {
+            let dir = if dir.starts_with(&self.roots.accounts) {
+                self.roots.accounts.as_path()
+            } else {
+                dir.as_path()
+            };
+            if looked.contains(&dir) {
+                continue;
+            }
+            looked.push(dir);
+            let current = if dir == self.roots.accounts {
+                refresh::accounts_are_current(&site, &self.roots.accounts)
+            } else {
+                refresh::is_current(&site, &self.roots.content, dir)
+            };
+            if !current {
+                stale.push(dir.to_owned());
+            }
+        }
         if !stale.is_empty() {
             self.refresh_or_rescan_locked(&Touched::Folders(stale));
         }
